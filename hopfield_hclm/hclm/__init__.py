@@ -1,0 +1,1 @@
+"""HCLM: entropy surrogates, information force, entropy flow and entropy-coefficient control."""

@@ -1,0 +1,1 @@
+"""Theory beside simulation: static mean-field, exact/approximate synchronous steps, DMFT."""

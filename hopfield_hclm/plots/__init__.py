@@ -1,0 +1,1 @@
+"""Figure functions: take Datasets, return matplotlib Figures (labels from the Dataset attrs)."""
