@@ -1,0 +1,154 @@
+"""Fast CPU asynchronous dynamics with numba: same arithmetic and visit orders as the torch path.
+
+One compiled sweep kernel runs the trials in parallel (``prange``); inside a trial the N units are
+visited in the sweep's permutation, each decides from the overlaps M (``Δ'_i = s_i a + Σ_μ ξ_i^μ b_μ``,
+see :mod:`hopfield_hclm.memory.binary`) and a flip updates M incrementally in O(P). Patterns are kept
+as ``int8`` transposed to ``(trial, neuron, pattern)`` so a unit's pattern bits are contiguous.
+
+Arithmetic is float64 throughout. For hopfield and dense models all values are integers below 2^53
+(checked by :meth:`BinaryModel.is_exact`), so decisions are identical to torch in float32 or float64
+bit for bit. For the exponential model the softmax is formed exactly as in torch
+(``exp(β (M - max M)) / Σ``); only the summation order differs, so the two agree except at
+near-ties within float64 rounding. Glauber probabilities ``½ (1 + tanh((Δ' / scale) / T))`` are
+float64 in both paths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from .binary import BinaryModel
+from .binary_dynamics import BinaryRecorder, draw_step_noise
+from .trajectory import Trajectory
+
+_KIND = {"hopfield": 0, "dense": 1, "exponential": 2}
+_KERNEL = None
+
+
+def available() -> bool:
+    """Whether numba can be imported here."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _build_kernel():
+    import numba
+
+    @numba.njit(parallel=True, cache=True, fastmath=False)
+    def sweep(columns, states, overlap, orders, uniforms, use_noise, kind, power, beta, hop_a,
+              scale, temperature, flips):
+        trials, neurons = states.shape
+        npat = overlap.shape[1]
+        stride = 1 if columns.shape[0] > 1 else 0
+        tanh_beta = math.tanh(beta)
+        for b in numba.prange(trials):
+            pb = b * stride
+            coeff = np.empty(npat)
+            nflip = 0
+            for t in range(neurons):
+                unit = orders[b, t]
+                current = states[b, unit]
+                if kind == 0:
+                    acc = 0.0
+                    for mu in range(npat):
+                        acc += columns[pb, unit, mu] * overlap[b, mu]
+                    drop = current * hop_a + acc
+                elif kind == 1:
+                    a = 0.0
+                    for mu in range(npat):
+                        m = overlap[b, mu]
+                        up = m + 2.0
+                        down = m - 2.0
+                        upk = up
+                        downk = down
+                        centre = m
+                        for _ in range(power - 1):
+                            upk = upk * up
+                            downk = downk * down
+                            centre = centre * m
+                        a += (centre - (upk + downk) / 2.0) / 4.0
+                        coeff[mu] = (upk - downk) / 4.0
+                    acc = 0.0
+                    for mu in range(npat):
+                        acc += columns[pb, unit, mu] * coeff[mu]
+                    drop = current * a + acc
+                else:
+                    top = overlap[b, 0]
+                    for mu in range(1, npat):
+                        if overlap[b, mu] > top:
+                            top = overlap[b, mu]
+                    total = 0.0
+                    for mu in range(npat):
+                        coeff[mu] = math.exp(beta * (overlap[b, mu] - top))
+                        total += coeff[mu]
+                    acc = 0.0
+                    for mu in range(npat):
+                        acc += (coeff[mu] / total) * columns[pb, unit, mu]
+                    drop = current * (-tanh_beta) + acc
+                if use_noise:
+                    probability = 0.5 * (1.0 + math.tanh((drop / scale) / temperature))
+                    new = 1.0 if uniforms[b, t] < probability else -1.0
+                elif drop > 0:
+                    new = 1.0
+                elif drop < 0:
+                    new = -1.0
+                else:
+                    new = current
+                if new != current:
+                    for mu in range(npat):
+                        overlap[b, mu] += 2.0 * new * columns[pb, unit, mu]
+                    states[b, unit] = new
+                    nflip += 1
+            flips[b] = nflip
+
+    return sweep
+
+
+def kernel():
+    """The compiled sweep kernel (compiled, or loaded from numba's cache, on first use)."""
+    global _KERNEL
+    if _KERNEL is None:
+        _KERNEL = _build_kernel()
+    return _KERNEL
+
+
+def run_async_numba(model: BinaryModel, patterns: np.ndarray, cues: np.ndarray,
+                    generators: Sequence[np.random.Generator], *, steps: int, record_every: int = 1,
+                    temperature: float = 0.0, record_states: bool = False) -> Trajectory:
+    """Asynchronous dynamics on the CPU with numba; same contract as
+    :func:`hopfield_hclm.memory.binary_dynamics.run_async` but on numpy inputs.
+
+    ``patterns``: ``(1 | trial, pattern, neuron)`` ±1 integers; ``cues``: ``(trial, neuron)`` ±1.
+    Returns a :class:`Trajectory` with CPU float64 series.
+    """
+    sweep = kernel()
+    columns = np.ascontiguousarray(np.asarray(patterns, dtype=np.int8).transpose(0, 2, 1))
+    states = np.asarray(cues, dtype=np.float64).copy()
+    dense_patterns = np.asarray(patterns, dtype=np.float64)
+    if dense_patterns.shape[0] == 1:
+        overlap = states @ dense_patterns[0].T
+    else:
+        overlap = np.einsum("tpn,tn->tp", dense_patterns, states)
+    trials = states.shape[0]
+    flips = np.zeros(trials, dtype=np.int64)
+    empty_noise = np.zeros((trials, 1), dtype=np.float64)
+    hop_a = 0.0 if model.self_coupling else -float(model.patterns)
+    beta = float(model.beta) if model.beta is not None else 0.0
+    recorder = BinaryRecorder(model, steps=steps, record_every=record_every, record_states=record_states)
+    recorder.record(torch.from_numpy(states), torch.from_numpy(overlap), None)
+    for step in range(1, steps + 1):
+        orders, uniforms = draw_step_noise(generators, model.neurons, asynchronous=True, temperature=temperature)
+        sweep(columns, states, overlap, orders, empty_noise if uniforms is None else uniforms,
+              uniforms is not None, _KIND[model.model], model.power, beta, hop_a,
+              model.glauber_scale, max(temperature, 1e-300), flips)
+        if recorder.wants(step):
+            recorder.record(torch.from_numpy(states.copy()), torch.from_numpy(overlap.copy()),
+                            torch.from_numpy(flips.copy()))
+    return recorder.trajectory({"backend": "numba"})
