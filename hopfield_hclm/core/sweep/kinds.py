@@ -1,0 +1,139 @@
+"""Registry of sweepable computations ("kinds"). The engine knows nothing of physics.
+
+A :class:`Kind` bundles, for one computation:
+
+- ``compute(**args) -> xarray.Dataset``: one work unit (all trials of one grid point);
+- ``template(**args) -> xarray.Dataset``: the same Dataset's dims, coordinates, variable
+  dtypes and attrs, built *without* running the computation (data values are meaningless), so
+  the store can be pre-allocated from the resolved config;
+- ``validate(**args) -> None``: the computation's own argument checks (``ValueError``), cheap.
+
+Built-in kinds: ``"memory"`` (:func:`hopfield_hclm.memory.simulate`), ``"hclm"``
+(:func:`hopfield_hclm.hclm.run`) and ``"toy"`` (a physics-free kind for tests and benchmarks).
+Register more with :func:`register_kind`; a kind given as ``"package.module:attribute"``
+is imported on demand (also inside worker processes).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import xarray as xr
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One sweepable computation (see the module docstring)."""
+
+    name: str
+    compute: Callable[..., xr.Dataset]
+    template: Callable[..., xr.Dataset]
+    validate: Callable[..., None]
+    title: str = ""
+    references: str = ""
+    plot: str | None = None  # "module:function" drawing the standard figures of a sweep Dataset
+
+
+_REGISTRY: dict[str, Kind | Callable[[], Kind]] = {}
+
+
+def register_kind(kind: Kind | Callable[[], Kind], *, name: str | None = None) -> None:
+    """Add ``kind`` (or a zero-argument factory returning it, for lazy imports) to the registry."""
+    key = name or kind.name  # type: ignore[union-attr]
+    _REGISTRY[key] = kind
+
+
+def kind_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_kind(name: str) -> Kind:
+    """The registered kind ``name``, or the :class:`Kind` at ``"package.module:attribute"``."""
+    if name in _REGISTRY:
+        entry = _REGISTRY[name]
+        if not isinstance(entry, Kind):
+            entry = entry()
+            _REGISTRY[name] = entry
+        return entry
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"kind {name!r} could not be imported: {exc}") from exc
+        if not isinstance(obj, Kind):
+            raise ValueError(f"kind {name!r} is not a hopfield_hclm.core.sweep.Kind")
+        return obj
+    raise ValueError(f"kind must be one of {kind_names()} or 'package.module:attribute'; got {name!r}")
+
+
+def check_argument_names(function: Callable[..., Any], args: dict[str, Any], *, what: str) -> None:
+    """Refuse argument names that ``function`` does not accept (unknown config keys)."""
+    params = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    unknown = sorted(set(args) - set(params))
+    if unknown:
+        raise ValueError(f"unknown argument(s) {unknown} for {what}; allowed: {sorted(params)}")
+
+
+def validate_spec(spec) -> None:
+    """Run the kind's checks on every grid point and its template on the first one.
+
+    Also checks that the unit dims (e.g. ``time``) are the same at every grid point, since
+    they become shared dimensions of the sweep Dataset.
+    """
+    from .grid import work_units
+
+    kind = get_kind(spec.kind)
+    units = work_units(spec)
+    reference = None
+    for unit in units:
+        try:
+            kind.validate(**unit.args)
+        except ValueError as exc:
+            where = unit.label(spec.dims)
+            raise ValueError(f"{exc} (at grid point {where})" if spec.axes else str(exc)) from exc
+        template = kind.template(**unit.args)
+        for dim in spec.dims:
+            if dim in template.dims:
+                raise ValueError(f"axis {dim!r} clashes with the output dimension {dim!r} of kind {spec.kind!r}")
+        signature = {d: template.indexes[d].values.tolist() if d in template.indexes else template.sizes[d] for d in template.dims}
+        if reference is None:
+            reference = signature
+        elif signature != reference:
+            changed = [d for d in signature if signature.get(d) != reference.get(d)]
+            raise ValueError(
+                f"the output dimension(s) {changed} differ between grid points (first at {unit.label(spec.dims)}); "
+                "sweep the arguments that set them in separate configs"
+            )
+
+
+# --- built-in kinds -------------------------------------------------------------------------
+
+
+def _toy() -> Kind:
+    from . import toy
+
+    return toy.KIND
+
+
+def _memory() -> Kind:
+    from . import memory_kind
+
+    return memory_kind.KIND
+
+
+def _hclm() -> Kind:
+    from . import hclm_kind
+
+    return hclm_kind.KIND
+
+
+register_kind(_toy, name="toy")
+register_kind(_memory, name="memory")
+register_kind(_hclm, name="hclm")
