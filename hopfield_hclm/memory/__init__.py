@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 
 _LAZY = {
-    "simulate": ("simulate", "simulate"),
+    "simulate": ("simulation", "simulate"),  # module name differs so importing it never shadows the function
     "transient_summary": ("summary", "transient_summary"),
     "theory": ("theory", None),
 }

@@ -131,11 +131,9 @@ def run_async_numba(model: BinaryModel, patterns: np.ndarray, cues: np.ndarray,
     sweep = kernel()
     columns = np.ascontiguousarray(np.asarray(patterns, dtype=np.int8).transpose(0, 2, 1))
     states = np.asarray(cues, dtype=np.float64).copy()
-    dense_patterns = np.asarray(patterns, dtype=np.float64)
-    if dense_patterns.shape[0] == 1:
-        overlap = states @ dense_patterns[0].T
-    else:
-        overlap = np.einsum("tpn,tn->tp", dense_patterns, states)
+    overlap = np.empty((states.shape[0], columns.shape[2]), dtype=np.float64)
+    for b in range(states.shape[0]):  # one trial at a time: no float copy of all patterns
+        overlap[b] = states[b] @ columns[b if columns.shape[0] > 1 else 0].astype(np.float64)
     trials = states.shape[0]
     flips = np.zeros(trials, dtype=np.int64)
     empty_noise = np.zeros((trials, 1), dtype=np.float64)
