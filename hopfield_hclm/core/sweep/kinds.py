@@ -92,6 +92,7 @@ def validate_spec(spec) -> None:
     kind = get_kind(spec.kind)
     units = work_units(spec)
     reference = None
+    check_argument_names(kind.compute, units[0].args, what=f"kind {spec.kind!r}")
     for unit in units:
         try:
             kind.validate(**unit.args)

@@ -93,7 +93,7 @@ def run_sweep(
                 pending = set(futures)
                 while pending:
                     ready, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in ready:
+                    for future in sorted(ready, key=lambda f: futures[f].flat):
                         unit = futures[future]
                         try:
                             result = future.result()
