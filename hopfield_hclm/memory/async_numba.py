@@ -73,7 +73,7 @@ def _build_kernel():
                             upk = upk * up
                             downk = downk * down
                             centre = centre * m
-                        a += (centre - (upk + downk) / 2.0) / 4.0
+                        a += (centre - (upk + downk) / 2.0) / 2.0
                         coeff[mu] = (upk - downk) / 4.0
                     acc = 0.0
                     for mu in range(npat):

@@ -18,10 +18,13 @@ a scaled, equivalent pair (same sign of ``Δ``):
 
 - hopfield: ``Δ/4 = Σ_μ ξ_i^μ M_μ - P s_i = Σ_{j≠i} J_ij s_j`` with integer ``J = ξᵀξ``, zero diagonal
   (``a = -P``, ``b = M``); with ``self_coupling=True`` the diagonal ``J_ii = P`` is kept (``a = 0``);
-- dense (``k = n + 1``): ``a = Σ_μ (F - A)/4``, ``b = B/4``, integers (the odd/even binomial terms
-  of ``(M ± 2)^k`` carry a factor ``2^j``, ``j ≥ 1``);
+- dense (``k = n + 1``): ``Δ/2``, i.e. ``a = Σ_μ (F - A)/2``, ``b = B/2 = ((M+2)^k - (M-2)^k)/4``,
+  integers (the binomial terms of ``(M ± 2)^k`` that survive carry a factor ``2^j``, ``j ≥ 1``);
 - exponential: ``Δ / (sinh(2β) Σ_ν e^{βM_ν}) = Σ_μ p_μ ξ_i^μ - s_i tanh β`` with
   ``p = softmax(βM)`` evaluated as ``exp(β(M - max M)) / Σ exp(β(M - max M))`` (no overflow at any βN).
+  Limitation: when one pattern dominates the softmax and β is large, a unit aligned with it has a
+  true drop below float rounding (``1 - tanh β`` and the other weights underflow relative to 1); it
+  then counts as a tie and keeps its state.
 
 Tie rule: ``Δ_i = 0`` keeps ``s_i``.
 
@@ -32,7 +35,7 @@ make identical decisions whatever their summation order.
 **Temperature** (Glauber): ``P(s_i = +1) = ½ (1 + tanh(Δ̃_i / T))`` with the normalised drop
 ``Δ̃ = (scaled drop) / glauber_scale``: hopfield ``Δ̃ = h_i = (1/N) Σ_{j≠i} J_ij s_j`` (the
 Amit–Gutfreund–Sompolinsky 1985 scale); dense ``Δ̃ = Δ / (2 (n+1) N^n) ≈ Σ_μ ξ_i^μ m_μ^n``, which is
-``h_i`` again for n = 1; exponential ``Δ̃ = Σ_μ p_μ ξ_i^μ - s_i tanh β`` (a softmax-weighted field in
+``h_i`` again for n = 1 (``glauber_scale``: hopfield N, dense (n+1) N^n); exponential ``Δ̃ = Σ_μ p_μ ξ_i^μ - s_i tanh β`` (a softmax-weighted field in
 [-2, 2]; T is then not a Boltzmann temperature of E but of a state-dependent rescaling of it).
 """
 
@@ -92,7 +95,7 @@ class BinaryModel:
         if self.model == "hopfield":
             return float(self.neurons)
         if self.model == "dense":
-            return (self.order + 1) * float(self.neurons) ** self.order / 2.0
+            return (self.order + 1) * float(self.neurons) ** self.order
         return 1.0
 
 
@@ -137,7 +140,7 @@ def drop_coefficients(model: BinaryModel, overlap: torch.Tensor) -> tuple[torch.
         up = int_power(overlap + 2, k)
         down = int_power(overlap - 2, k)
         centre = int_power(overlap, k)
-        a = ((centre - (up + down) / 2) / 4).sum(-1)
+        a = ((centre - (up + down) / 2) / 2).sum(-1)
         return a, (up - down) / 4
     beta = float(model.beta)
     shifted = overlap - overlap.max(-1, keepdim=True).values
