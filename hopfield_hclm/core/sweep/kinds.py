@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import xarray as xr
@@ -35,7 +35,8 @@ class Kind:
     validate: Callable[..., None]
     title: str = ""
     references: str = ""
-    plot: str | None = None  # "module:function" drawing the standard figures of a sweep Dataset
+    #: axis name -> (long_name, units) for the coordinates of swept arguments
+    axis_meta: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, Kind | Callable[[], Kind]] = {}

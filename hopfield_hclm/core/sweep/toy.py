@@ -1,11 +1,12 @@
 """A physics-free kind for exercising the sweep engine (tests, benchmarks, examples).
 
-``toy(trials, seed, *, length=8, scale=1.0, offset=0.0, work=0, crash_marker="", log="")`` returns a
+``toy(trials, seed, *, length=8, scale=1.0, offset=0.0, work=0, sleep=0.0, crash_marker="", log="")`` returns a
 Dataset with dims ``(trial, step)``: ``walk[k, t] = offset + scale * cumsum(z_k)[t]`` with ``z_k``
 standard normal draws from trial k's generator (child k of ``SeedSequence(seed)``), and
 ``hits[k]`` = number of positive steps (int64), so integer outputs are exercised too.
 
-Knobs for testing the engine: ``work`` runs that many 128 x 128 matmul rounds (CPU-bound load);
+Knobs for testing the engine: ``work`` runs that many 128 x 128 matmul rounds (CPU-bound load); ``sleep``
+waits that many seconds (a slow unit that costs no CPU);
 ``crash_marker``: if set and the file does not exist yet, the process creates it and dies hard
 (``os._exit``) before returning -- a worker lost mid-unit, exactly once; ``log``: append the
 unit's ``scale``/``offset`` to this file, so tests can count which units were computed.
@@ -33,13 +34,14 @@ _META = {
 }
 
 
-def validate(*, trials, seed, length=8, scale=1.0, offset=0.0, work=0, crash_marker="", log="") -> None:
+def validate(*, trials, seed, length=8, scale=1.0, offset=0.0, work=0, sleep=0.0, crash_marker="", log="") -> None:
     check_int("trials", trials, minimum=1)
     check_int("seed", seed, minimum=0)
     check_int("length", length, minimum=1)
     check_real("scale", scale, low=0.0)
     check_real("offset", offset)
     check_int("work", work, minimum=0)
+    check_real("sleep", sleep, low=0.0, high=60.0)
     for name, value in (("crash_marker", crash_marker), ("log", log)):
         if not isinstance(value, str):
             raise ValueError(f"{name} must be a path string (or empty); got {value!r}")
@@ -68,8 +70,8 @@ def template(*, trials, seed, length=8, scale=1.0, offset=0.0, **_ignored) -> xr
     )
 
 
-def compute(*, trials, seed, length=8, scale=1.0, offset=0.0, work=0, crash_marker="", log="") -> xr.Dataset:
-    validate(trials=trials, seed=seed, length=length, scale=scale, offset=offset, work=work,
+def compute(*, trials, seed, length=8, scale=1.0, offset=0.0, work=0, sleep=0.0, crash_marker="", log="") -> xr.Dataset:
+    validate(trials=trials, seed=seed, length=length, scale=scale, offset=offset, work=work, sleep=sleep,
              crash_marker=crash_marker, log=log)
     if work:
         import torch
@@ -77,6 +79,10 @@ def compute(*, trials, seed, length=8, scale=1.0, offset=0.0, work=0, crash_mark
         a = torch.full((128, 128), 1.0 / 128, dtype=torch.float64)
         for _ in range(work):
             a = torch.tanh(a @ a + 0.5)
+    if sleep:
+        import time
+
+        time.sleep(sleep)
     if crash_marker and not os.path.exists(crash_marker):
         with open(crash_marker, "w") as fh:
             fh.write("crashed once\n")

@@ -1,0 +1,86 @@
+"""The "memory" kind: one unit = one :func:`hopfield_hclm.memory.simulate` call (all trials batched).
+
+Validation and template reuse the memory engine itself, so they cannot drift from it:
+``resolve_spec`` (simulate's own argument checks, no allocation) validates a grid point, and the
+template is ``to_dataset`` applied to an all-zero :class:`~hopfield_hclm.memory.trajectory.Trajectory`
+of the resolved shape -- the exact variables, coordinates, dtypes and attrs of the real result,
+without running any dynamics.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import torch
+import xarray as xr
+
+from .kinds import Kind
+
+AXIS_META = {
+    "load": ("load alpha (P = round(alpha N^n))", "1"),
+    "order": ("interaction order n", "1"),
+    "neurons": ("number of neurons N", "1"),
+    "cue_overlap": ("cue overlap m0 with the target", "1"),
+    "cue_strength": ("cue strength a along the target", "1"),
+    "gain": ("gain g of the graded units", "1"),
+    "temperature": ("Glauber temperature T", "1"),
+    "beta": ("inverse width beta of the exponential interaction", "1"),
+    "update": ("update rule", "1"),
+    "model": ("model", "1"),
+    "units": ("unit type", "1"),
+    "self_coupling": ("self-coupling terms kept (1) or removed (0)", "1"),
+    "dt": ("integration step dt", "time constants"),
+    "steps": ("number of steps", "1"),
+    "patterns": ("number of stored patterns P", "1"),
+}
+
+
+def _simulation():
+    from hopfield_hclm.memory import simulation
+
+    return simulation
+
+
+def _full_arguments(args: dict) -> dict:
+    sim = _simulation()
+    defaults = {name: p.default for name, p in inspect.signature(sim.simulate).parameters.items()}
+    unknown = sorted(set(args) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown argument(s) {unknown} for simulate; allowed: {sorted(defaults)}")
+    return {**defaults, **args}
+
+
+def validate(**args) -> None:
+    """simulate's own argument checks (``resolve_spec``), nothing allocated or run."""
+    if args.get("record_states"):
+        raise ValueError("record_states must be False in a sweep (full states do not belong in a sweep store)")
+    _simulation().resolve_spec(**_full_arguments(args))
+
+
+def template(**args) -> xr.Dataset:
+    """The result Dataset of ``simulate(**args)`` with zero data, built without running dynamics."""
+    from hopfield_hclm.memory.trajectory import BINARY_SERIES, GRADED_SERIES, Trajectory
+
+    sim = _simulation()
+    spec, _patterns = sim.resolve_spec(**_full_arguments(args))
+    step = spec.record_every * (spec.dt if spec.units == "graded" else 1.0)
+    time = np.arange(spec.records, dtype=np.float64) * step
+    names = BINARY_SERIES if spec.units == "binary" else GRADED_SERIES
+    series = {name: torch.zeros(spec.trials, spec.records, dtype=torch.float64) for name in names}
+    return sim.to_dataset(Trajectory(time=time, series=series), spec)
+
+
+def compute(**args) -> xr.Dataset:
+    return _simulation().simulate(**args)
+
+
+KIND = Kind(
+    name="memory", compute=compute, template=template, validate=validate,
+    title="associative-memory sweep",
+    references=(
+        "Amit, Gutfreund & Sompolinsky 1985, PRL 55, 1530; Krotov & Hopfield 2016, NeurIPS; "
+        "Clark 2025, arXiv:2506.05303 (transient dynamics of associative memory models)"
+    ),
+    axis_meta=AXIS_META,
+)
