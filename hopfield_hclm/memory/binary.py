@@ -143,7 +143,7 @@ def drop_coefficients(model: BinaryModel, overlap: torch.Tensor) -> tuple[torch.
         a = ((centre - (up + down) / 2) / 2).sum(-1)
         return a, (up - down) / 4
     beta = float(model.beta)
-    shifted = overlap - overlap.max(-1, keepdim=True).values
+    shifted = overlap - overlap.amax(-1, keepdim=True)
     weights = torch.exp(beta * shifted)
     probabilities = weights / weights.sum(-1, keepdim=True)
     a = torch.full(overlap.shape[:-1], -math.tanh(beta), dtype=overlap.dtype, device=overlap.device)

@@ -58,7 +58,7 @@ class BinaryRecorder:
         m = overlap.to(torch.float64)
         self.columns["overlap"].append(m[:, 0] / n_)
         if m.shape[1] > 1:
-            self.columns["max_other_overlap"].append(m[:, 1:].abs().max(-1).values / n_)
+            self.columns["max_other_overlap"].append(m[:, 1:].abs().amax(-1) / n_)
         else:
             self.columns["max_other_overlap"].append(torch.full_like(m[:, 0], float("nan")))
         self.columns["energy"].append(energy_per_neuron(self.model, m))
