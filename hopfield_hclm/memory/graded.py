@@ -222,11 +222,15 @@ class _GradedField:
 
     def euler_update(self, x: torch.Tensor, dt: float) -> torch.Tensor:
         """One Euler step ``x + dt (h - x)``; fused into one ``addmm`` when all terms are kept."""
-        if self.self_coupling and self.shared and not self.batch_invariant:
+        if self.shared and not self.batch_invariant and (self.self_coupling or self.order == 1):
             phi = torch.tanh(x)
             m = self.overlaps(phi)
-            c = m if self.order == 1 else m.pow_(self.order)
-            return torch.addmm(x, c, self.xi, beta=1.0 - dt, alpha=dt * self.coupling)
+            if self.self_coupling:
+                c = m if self.order == 1 else m.pow_(self.order)
+                return torch.addmm(x, c, self.xi, beta=1.0 - dt, alpha=dt * self.coupling)
+            # n = 1 without the Hebbian diagonal: h = G (m xi - (P/N) phi).
+            base = x.mul_(1.0 - dt).add_(phi, alpha=-dt * self.coupling * self.patterns_count / self.neurons)
+            return torch.addmm(base, m, self.xi, alpha=dt * self.coupling)
         dxdt, _, _ = self.drift(x)
         return x.add_(dxdt, alpha=dt)
 

@@ -1,0 +1,114 @@
+"""Throughput of the graded continuous-time step against the bare matrix products it needs.
+
+One graded Euler step with all terms kept is two products, ``(trial, neuron) x (neuron, pattern)``
+and ``(trial, pattern) x (pattern, neuron)``, plus element-wise work.  The ceiling is therefore the
+time of those two bare products on the same shapes; the table prints
+
+    ratio = time(two bare products) / time(one graded step)      (target >= 0.5)
+
+for the integrator's real loop (``integrate`` with one record at each end, divided by the number of
+steps), measured side by side in one run with interleaved repeats and medians.
+
+    PYTHONPATH=. python benchmarks/bench_graded.py                   # small CPU default
+    PYTHONPATH=. python benchmarks/bench_graded.py --device cuda --shapes 1024x2000x4000 4096x8000x8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from hopfield_hclm.memory.graded import integrate
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed(fn, device: torch.device) -> float:
+    _sync(device)
+    start = time.perf_counter()
+    fn()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def bench_shape(trials: int, patterns: int, neurons: int, *, device: torch.device, dtype: torch.dtype,
+                steps: int, repeats: int) -> list[tuple[str, float, float]]:
+    """Rows (variant, seconds per graded step, seconds per bare pair of products)."""
+    gen = torch.Generator().manual_seed(0)
+    xi = (torch.randint(0, 2, (1, patterns, neurons), generator=gen) * 2 - 1).to(device, dtype)
+    x0 = torch.randn(trials, neurons, generator=gen).to(device, dtype)
+    xi_t = xi[0].t().contiguous()
+    per_trial = xi.expand(trials, -1, -1).contiguous()
+    per_trial_t = per_trial.transpose(1, 2).contiguous()
+    load = patterns / neurons
+
+    def bare_mm():
+        for _ in range(steps):
+            m = torch.matmul(x0, xi_t)
+            torch.matmul(m, xi[0])
+
+    def bare_bmm():
+        for _ in range(steps):
+            m = torch.bmm(x0.unsqueeze(1), per_trial_t)
+            torch.bmm(m, per_trial)
+
+    def run(patterns_arg, *, order=1, load=load, **kw):
+        return lambda: integrate(patterns_arg, x0, order=order, gain=2.0, load=load, dt=0.05, steps=steps,
+                                 record_every=steps, **kw)
+
+    variants = {
+        "euler n=1": (run(xi), bare_mm),
+        "euler n=1 no self-coupling": (run(xi, self_coupling=False), bare_mm),
+        "euler n=2": (run(xi, order=2, load=patterns / neurons**2), bare_mm),
+        "euler n=1 per-trial patterns": (run(per_trial), bare_bmm),
+        "euler n=1 batch_invariant": (run(xi, batch_invariant=True), bare_mm),
+        "rk4 n=1 (per stage)": (run(xi, method="rk4"), bare_mm),
+    }
+    times = {name: ([], []) for name in variants}
+    for fn_pair in variants.values():  # warm-up
+        fn_pair[0]()
+        fn_pair[1]()
+    for _ in range(repeats):
+        for name, (step_fn, bare_fn) in variants.items():
+            times[name][0].append(_timed(step_fn, device))
+            times[name][1].append(_timed(bare_fn, device))
+    rows = []
+    for name, (step_times, bare_times) in times.items():
+        per_step = statistics.median(step_times) / steps
+        if name.startswith("rk4"):
+            per_step /= 4
+        rows.append((name, per_step, statistics.median(bare_times) / steps))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--shapes", nargs="+", default=["64x100x1000", "256x200x500"],
+                        help="TRIALSxPATTERNSxNEURONS")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    dtype = getattr(torch, args.dtype)
+    print(f"graded step vs bare matmul/bmm; device {device}, dtype {args.dtype}, torch {torch.__version__}, "
+          f"threads {torch.get_num_threads()}, {args.steps} steps x {args.repeats} repeats (medians)")
+    header = f"{'trial x pattern x neuron':>26} | {'variant':<30} | {'step (ms)':>10} | {'bare (ms)':>10} | {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+    for shape in args.shapes:
+        trials, patterns, neurons = (int(v) for v in shape.split("x"))
+        for name, step, bare in bench_shape(trials, patterns, neurons, device=device, dtype=dtype,
+                                            steps=args.steps, repeats=args.repeats):
+            print(f"{shape:>26} | {name:<30} | {step * 1e3:10.4f} | {bare * 1e3:10.4f} | {bare / step:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
