@@ -87,7 +87,9 @@ class SimulationSpec:
 
 
 def _check_flag(name: str, value) -> bool:
-    return check_choice(name, value, (True, False))
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be one of True, False; got {value!r}")
+    return bool(value)
 
 
 def _resolve_patterns(patterns, neurons: int):
