@@ -1,0 +1,179 @@
+"""Entropy surrogates H(Z) of a batch of representations, behind one registry.
+
+Every surrogate takes ``z`` of shape ``(..., batch, dim)`` and returns shape ``(...)`` (a scalar
+tensor for a single ``(batch, dim)`` batch), is differentiable, and stays finite -- value and
+gradient -- for rank-deficient and constant batches. Units are nats.
+
+Covariance convention (used everywhere in this package): the biased batch covariance
+``Σ̂ = Z_cᵀ Z_c / B`` with ``Z_c`` the column-centred batch, so that the log-det gradient is
+exactly ``∂H/∂Z = (1/B) Z_c (Σ̂ + εI)⁻¹``.
+
+References: Tran, "Human-Centered Learning Mechanics" (arXiv 2605.22940) §5 (softmax, variance and
+log-det surrogates); Garrido et al., "RankMe" (ICML 2023) for the effective rank; Principe,
+"Information Theoretic Learning" (2010) ch. 2 for the quadratic Rényi (information-potential)
+entropy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from ..core.validation import check_choice, check_real
+
+__all__ = [
+    "SURROGATES",
+    "Surrogate",
+    "effective_rank_entropy",
+    "get_surrogate",
+    "logdet_entropy",
+    "renyi2_entropy",
+    "softmax_entropy",
+    "variance_entropy",
+]
+
+DEFAULT_EPS = 1e-2  # = σ² for the default representation noise σ = 0.1 (Gaussian bound, DESIGN §5)
+
+
+def _check_batch(z: torch.Tensor, *, min_batch: int = 2) -> None:
+    if not isinstance(z, torch.Tensor) or not z.is_floating_point():
+        raise ValueError(f"z must be a floating-point torch.Tensor of shape (..., batch, dim); got {type(z).__name__}")
+    if z.ndim < 2 or z.shape[-2] < min_batch or z.shape[-1] < 1:
+        raise ValueError(f"z must have shape (..., batch, dim) with batch >= {min_batch} and dim >= 1; got {tuple(z.shape)}")
+
+
+def _centre(z: torch.Tensor) -> torch.Tensor:
+    return z - z.mean(dim=-2, keepdim=True)
+
+
+def logdet_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS, *, form: str = "auto") -> torch.Tensor:
+    """Log-det covariance entropy ``H = ½ log det(Σ̂ + εI_d)``, ``Σ̂ = Z_cᵀZ_c/B``.
+
+    With ``ε = σ²`` this is, up to a constant, the Gaussian upper bound on ``I(X; Z)`` for the noisy
+    representation ``Z = h(X) + σ·N(0, I)`` (Tran 2026, §5).
+
+    ``form``: ``"cov"`` factorises the ``d×d`` matrix ``Σ̂ + εI`` by Cholesky (O(B d² + d³));
+    ``"gram"`` uses Sylvester's identity ``det(εI_d + Z_cᵀZ_c/B) = ε^d det(I_B + Z_cZ_cᵀ/(Bε))``
+    and factorises the ``B×B`` matrix (O(B² d + B³)); ``"auto"`` picks ``"gram"`` when ``B < d``.
+    Both matrices are ``(identity or εI) + PSD``, so Cholesky never fails for ``ε > 0`` and the
+    value and gradient ``(1/B) Z_c (Σ̂ + εI)⁻¹`` stay finite for rank-deficient or constant batches.
+
+    Shapes: ``z (..., batch, dim) -> (...)``.
+    """
+    _check_batch(z)
+    eps = check_real("eps", eps, low=0.0, low_open=True)
+    form = check_choice("form", form, ("auto", "cov", "gram"))
+    b, d = z.shape[-2], z.shape[-1]
+    if form == "auto":
+        form = "gram" if b < d else "cov"
+    zc = _centre(z)
+    if form == "cov":
+        eye = torch.eye(d, dtype=z.dtype, device=z.device)
+        mat = zc.transpose(-1, -2) @ zc / b + eps * eye
+        chol = torch.linalg.cholesky(mat)
+        return torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
+    eye = torch.eye(b, dtype=z.dtype, device=z.device)
+    mat = eye + zc @ zc.transpose(-1, -2) / (b * eps)
+    chol = torch.linalg.cholesky(mat)
+    return torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1) + 0.5 * d * math.log(eps)
+
+
+def variance_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.Tensor:
+    """Variance (diagonal Gaussian) entropy ``H = ½ Σ_j log(Var_j + ε)``, biased ``Var_j`` (1/B).
+
+    The log-det surrogate with the off-diagonal covariance dropped: it sees per-dimension spread
+    but not correlations (a collapsed, rank-1 batch spread along a diagonal still scores high).
+    Gradient ``∂H/∂Z_ij = (1/B) Z_c,ij / (Var_j + ε)``. Shapes: ``(..., batch, dim) -> (...)``.
+    """
+    _check_batch(z)
+    eps = check_real("eps", eps, low=0.0, low_open=True)
+    var = _centre(z).pow(2).mean(dim=-2)
+    return 0.5 * torch.log(var + eps).sum(-1)
+
+
+def softmax_entropy(z: torch.Tensor) -> torch.Tensor:
+    """Mean Shannon entropy of the row-wise softmax, ``H = -(1/B) Σ_i Σ_j p_ij log p_ij``.
+
+    ``p_i = softmax(z_i)``; computed through ``log_softmax`` so large activations do not overflow.
+    It is a per-sample quantity: invariant to adding any constant to a row, blind to the spread of
+    the batch (a collapsed batch and a spread-out one with the same rows score the same), and its
+    gradient vanishes when the softmax saturates -- the degenerate information force the paper
+    warns about (Tran 2026, §§4–5). Shapes: ``(..., batch, dim) -> (...)``.
+    """
+    _check_batch(z, min_batch=1)
+    logp = torch.log_softmax(z, dim=-1)
+    return -(logp.exp() * logp).sum(-1).mean(-1)
+
+
+def effective_rank_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.Tensor:
+    """RankMe-style spectral entropy ``H = -Σ_k p_k log p_k``, ``p_k = s_k / Σ s``, ``s_k = sqrt(λ_k + ε)``.
+
+    ``λ_k`` are the eigenvalues of ``Σ̂`` (``s_k`` are the singular values of ``Z_c/√B`` regularised by
+    ``ε``); ``exp(H)`` is the effective rank of Garrido et al. (2023). Eigenvalues come from
+    ``eigvalsh`` of the smaller of the ``B×B`` Gram and ``d×d`` covariance matrices (the missing
+    ``|d - B|`` eigenvalues are zero), whose backward pass is finite even for repeated eigenvalues.
+    Scale-invariant only as ``ε → 0``. Shapes: ``(..., batch, dim) -> (...)``.
+    """
+    _check_batch(z)
+    eps = check_real("eps", eps, low=0.0, low_open=True)
+    b, d = z.shape[-2], z.shape[-1]
+    zc = _centre(z)
+    small = zc @ zc.transpose(-1, -2) if b < d else zc.transpose(-1, -2) @ zc
+    lam = torch.linalg.eigvalsh(small / b).clamp_min(0.0)
+    s = torch.sqrt(lam + eps)
+    n_zero = d - min(b, d)
+    total = s.sum(-1) + n_zero * math.sqrt(eps)
+    p = s / total.unsqueeze(-1)
+    h = -(p * torch.log(p)).sum(-1)
+    if n_zero:
+        p0 = math.sqrt(eps) / total
+        h = h - n_zero * p0 * torch.log(p0)
+    return h
+
+
+def renyi2_entropy(z: torch.Tensor, bandwidth: float = 1.0) -> torch.Tensor:
+    """Quadratic Rényi entropy by a Gaussian Parzen window (the information potential).
+
+    ``H₂ = -log[(1/B²) Σ_{i,j} exp(-‖z_i - z_j‖² / (4 s²))]`` (constant ``(d/2) log(4π s²)``
+    dropped), ``s`` = ``bandwidth`` (Principe 2010, ch. 2). A geometric surrogate that sees the
+    batch's pairwise distances rather than its covariance: it lies in ``[0, log B]``, is 0 for a
+    collapsed batch (with zero gradient there) and grows as points spread apart. Shapes:
+    ``(..., batch, dim) -> (...)``.
+    """
+    _check_batch(z)
+    bandwidth = check_real("bandwidth", bandwidth, low=0.0, low_open=True)
+    b = z.shape[-2]
+    sq = z.pow(2).sum(-1)
+    dist2 = (sq.unsqueeze(-1) + sq.unsqueeze(-2) - 2.0 * z @ z.transpose(-1, -2)).clamp_min(0.0)
+    return -(torch.logsumexp((-dist2 / (4.0 * bandwidth**2)).flatten(-2), dim=-1) - 2.0 * math.log(b))
+
+
+@dataclass(frozen=True)
+class Surrogate:
+    """One entropy surrogate: ``fn(z, eps) -> H`` with ``z (..., batch, dim)``, ``H (...)`` in nats."""
+
+    name: str
+    long_name: str
+    fn: Callable[[torch.Tensor, float], torch.Tensor]
+    uses_eps: bool
+
+    def __call__(self, z: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.Tensor:
+        return self.fn(z, eps)
+
+
+SURROGATES: dict[str, Surrogate] = {
+    "logdet": Surrogate("logdet", "log-det covariance entropy 1/2 log det(cov + eps I)", logdet_entropy, True),
+    "variance": Surrogate("variance", "variance entropy 1/2 sum_j log(var_j + eps)", variance_entropy, True),
+    "softmax": Surrogate("softmax", "mean softmax entropy of activations", lambda z, eps: softmax_entropy(z), False),
+    "erank": Surrogate("erank", "spectral (RankMe log effective rank) entropy", effective_rank_entropy, True),
+    "renyi2": Surrogate("renyi2", "quadratic Renyi (information potential) entropy, bandwidth 1",
+                        lambda z, eps: renyi2_entropy(z), False),
+}
+
+
+def get_surrogate(name: str) -> Surrogate:
+    """The registered surrogate called ``name`` (one of :data:`SURROGATES`)."""
+    return SURROGATES[check_choice("surrogate", name, tuple(SURROGATES))]

@@ -1,0 +1,510 @@
+"""The instrumented training loop ``run(...)``: one HCLM experiment -> one xarray Dataset over "epoch".
+
+Energy ``E(θ) = L_pred + λ_t H(Z)`` with ``Z = h_θ(X) + σε`` (Tran 2026, §§4–8; DESIGN §5), trained by
+minibatch SGD (or Adam). Every step computes the two gradients ∇L and ∇H separately, so the
+entropy-flow terms (injection, dissipation, λ*), the Euclidean information force and the first-order
+predicted change of H come for free; the measured change of H is one extra forward pass on the same
+batch with the same noise. The controller sets λ_t; the simulated rater scores every epoch in every
+regime. See ``docs/hclm.md`` for every default and why.
+
+Failure policy: a non-finite loss, surrogate or gradient stops the run at once. With
+``on_nan="raise"`` (default) a :class:`TrainingDivergedError` names the epoch, step and quantity and
+carries the partial Dataset (completed epochs filled, the rest NaN) as ``.partial``; with
+``on_nan="return"`` that partial Dataset is returned instead. Either way its ``stopped_reason``
+attribute says what happened ("" for a completed run) and ``completed_epochs`` how far it got.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import xarray as xr
+
+from ..core.attrs import annotate, global_attrs
+from ..core.devices import resolve_device, resolve_dtype
+from ..core.validation import check_choice, check_int, check_real
+from .controllers import (
+    Controller,
+    EpochObservation,
+    FixedController,
+    RLThermostat,
+    StepObservation,
+    TargetEntropyController,
+    Thermostat,
+    check_bounds,
+)
+from .feedback import SimulatedRater
+from .flow import flat_grad, flow_terms, predicted_entropy_change
+from .force import metric_force
+from .surrogates import SURROGATES, Surrogate, get_surrogate
+from .tasks import RepresentationMLP, TaskData, make_task
+
+__all__ = [
+    "REGIMES",
+    "RunConfig",
+    "TrainingDivergedError",
+    "instrumented_step",
+    "plain_step",
+    "run",
+    "run_template",
+    "validate_run_args",
+]
+
+REGIMES = ("fixed", "thermostat", "target", "rl")
+OPTIMIZERS = ("sgd", "adam")
+REFERENCES = (
+    "Tran, K. P. (2026) Human-Centered Learning Mechanics: A Dynamical Framework for Entropy-Regulated "
+    "Representation Learning, arXiv:2605.22940"
+)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Resolved settings of :func:`run` (all keyword arguments; see ``docs/hclm.md`` for the reasons)."""
+
+    surrogate: str = "logdet"
+    regime: str = "fixed"
+    coef: float = 0.1
+    epochs: int = 50
+    seed: int = 0
+    device: str = "cpu"
+    dtype: str = "float32"
+    sigma: float = 0.1
+    eps: float | None = None
+    optimizer: str = "sgd"
+    lr: float = 0.5
+    batch_size: int = 32
+    input_dim: int = 16
+    signal_dim: int = 4
+    n_train: int = 256
+    n_test: int = 2048
+    n_feedback: int = 512
+    label_noise: float = 0.1
+    shift_scale: float = 2.0
+    hidden: int = 64
+    width: int = 32
+    coef_min: float = 0.0
+    coef_max: float = 1.0
+    smoothing: float = 0.1
+    target_entropy: float | None = None
+    dual_lr: float = 0.01
+    policy_std: float = 0.5
+    rl_lr: float = 0.5
+    cost_fp: float = 1.0
+    cost_fn: float = 4.0
+    reward_noise: float = 0.0
+    reward_delay: int = 0
+    fisher_samples: int = 128
+    damping: float = 1e-2
+    measure_entropy_change: bool = True
+    record_steps: bool = False
+    on_nan: str = "raise"
+    threads: int | None = 1
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.n_train // self.batch_size
+
+    @property
+    def surrogate_eps(self) -> float:
+        return self.sigma**2 if self.eps is None else self.eps
+
+
+class TrainingDivergedError(FloatingPointError):
+    """A loss, surrogate or gradient turned non-finite; ``.partial`` holds what was recorded."""
+
+    def __init__(self, message: str, *, epoch: int, step: int, quantity: str, partial: xr.Dataset):
+        super().__init__(message)
+        self.epoch, self.step, self.quantity, self.partial = epoch, step, quantity, partial
+
+
+def _check_bool(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def validate_run_args(**kwargs) -> RunConfig:
+    """Check every argument of :func:`run` (except ``data``) and return the resolved :class:`RunConfig`.
+
+    Raises ``ValueError`` naming the argument and the allowed values; allocates nothing, trains
+    nothing. Unknown keywords are refused too.
+    """
+    kwargs.pop("data", None)
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    unknown = sorted(set(kwargs) - fields)
+    if unknown:
+        raise ValueError(f"unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}")
+    c = dataclasses.replace(RunConfig(), **kwargs)
+    check_choice("surrogate", c.surrogate, tuple(SURROGATES))
+    check_choice("regime", c.regime, REGIMES)
+    check_choice("optimizer", c.optimizer, OPTIMIZERS)
+    check_choice("on_nan", c.on_nan, ("raise", "return"))
+    out = dict(
+        coef=check_real("coef", c.coef, low=0.0),
+        epochs=check_int("epochs", c.epochs, minimum=1),
+        seed=check_int("seed", c.seed, minimum=0),
+        sigma=check_real("sigma", c.sigma, low=0.0),
+        lr=check_real("lr", c.lr, low=0.0, low_open=True),
+        batch_size=check_int("batch_size", c.batch_size, minimum=2),
+        input_dim=check_int("input_dim", c.input_dim, minimum=1),
+        n_train=check_int("n_train", c.n_train, minimum=2),
+        n_test=check_int("n_test", c.n_test, minimum=1),
+        n_feedback=check_int("n_feedback", c.n_feedback, minimum=1),
+        label_noise=check_real("label_noise", c.label_noise, low=0.0, high=0.5),
+        shift_scale=check_real("shift_scale", c.shift_scale, low=0.0),
+        hidden=check_int("hidden", c.hidden, minimum=1),
+        width=check_int("width", c.width, minimum=1),
+        smoothing=check_real("smoothing", c.smoothing, low=0.0, high=1.0, low_open=True),
+        dual_lr=check_real("dual_lr", c.dual_lr, low=0.0, low_open=True),
+        policy_std=check_real("policy_std", c.policy_std, low=0.0, low_open=True),
+        rl_lr=check_real("rl_lr", c.rl_lr, low=0.0),
+        cost_fp=check_real("cost_fp", c.cost_fp, low=0.0, low_open=True),
+        cost_fn=check_real("cost_fn", c.cost_fn, low=0.0, low_open=True),
+        reward_noise=check_real("reward_noise", c.reward_noise, low=0.0),
+        reward_delay=check_int("reward_delay", c.reward_delay, minimum=0),
+        damping=check_real("damping", c.damping, low=0.0, low_open=True),
+        measure_entropy_change=_check_bool("measure_entropy_change", c.measure_entropy_change),
+        record_steps=_check_bool("record_steps", c.record_steps),
+    )
+    if c.threads is not None:
+        out["threads"] = check_int("threads", c.threads, minimum=1)
+    out["signal_dim"] = check_int("signal_dim", c.signal_dim, minimum=1, maximum=out["input_dim"])
+    out["fisher_samples"] = check_int("fisher_samples", c.fisher_samples, minimum=1, maximum=out["n_train"])
+    if out["batch_size"] > out["n_train"]:
+        raise ValueError(f"batch_size must be <= n_train={out['n_train']}; got {out['batch_size']}")
+    coef_min, coef_max = check_bounds(c.coef_min, c.coef_max)
+    if c.regime == "rl" and coef_max <= 0:
+        raise ValueError("coef_max must be > 0 for regime='rl' (the policy acts on log λ)")
+    if c.eps is not None:
+        out["eps"] = check_real("eps", c.eps, low=0.0, low_open=True)
+    elif c.surrogate in ("logdet", "variance", "erank") and out["sigma"] == 0:
+        raise ValueError("eps must be given (> 0) when sigma = 0: the default eps is sigma**2")
+    if c.target_entropy is not None:
+        out["target_entropy"] = check_real("target_entropy", c.target_entropy)
+    if not isinstance(c.device, str):
+        raise ValueError(f"device must be a string such as 'cpu' or 'cuda:0'; got {c.device!r}")
+    resolve_device(c.device)
+    dtype = resolve_dtype(c.dtype)
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be 'float32' or 'float64'; got {c.dtype!r}")
+    out["dtype"] = str(dtype).removeprefix("torch.")
+    out["coef_min"], out["coef_max"] = coef_min, coef_max
+    return dataclasses.replace(c, **out)
+
+
+def _check_data(data: TaskData | None, cfg: RunConfig) -> None:
+    if data is None:
+        return
+    if not isinstance(data, TaskData):
+        raise ValueError(f"data must be a hopfield_hclm.hclm.TaskData or None; got {type(data).__name__}")
+    if data.x_train.shape != (cfg.n_train, cfg.input_dim):
+        raise ValueError(f"data.x_train must have shape (n_train, input_dim) = ({cfg.n_train}, {cfg.input_dim}); "
+                         f"got {tuple(data.x_train.shape)}")
+    if not data.all_finite():
+        raise ValueError("data must be finite (a TaskData tensor holds NaN or inf)")
+
+
+def _data_tag(data: TaskData | None) -> str:
+    if data is None:
+        return "synthetic"
+    h = hashlib.sha256()
+    for k in data.__dataclass_fields__:
+        h.update(getattr(data, k).detach().cpu().numpy().tobytes())
+    return "custom:sha256:" + h.hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------------------- steps
+
+
+def _loss_and_entropy(model, surrogate: Surrogate, x, y, noise, eps):
+    z = model.encode(x) + noise
+    loss = F.binary_cross_entropy_with_logits(model.head(z).squeeze(-1), y)
+    return loss, surrogate(z, eps)
+
+
+def _set_grads(params, flat: torch.Tensor) -> None:
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.grad = flat[offset:offset + n].view_as(p).clone()
+        offset += n
+
+
+def plain_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float) -> torch.Tensor:
+    """One uninstrumented step on ``L + λH`` (the benchmark's baseline); returns the loss."""
+    optimizer.zero_grad(set_to_none=True)
+    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps)
+    (loss + coef * h).backward()
+    optimizer.step()
+    return loss.detach()
+
+
+def instrumented_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float, *,
+                      measure_entropy_change: bool = True) -> torch.Tensor:
+    """One step on ``L + λH`` that records the flow; returns a ``(10,)`` tensor (one host sync later).
+
+    Entries: loss, H, injection, dissipation, λ*, ‖∇H‖, predicted ΔH = ⟨∇H, Δθ⟩, measured ΔH (same
+    batch and noise; NaN if not measured), all-finite flag of ∇L, all-finite flag of ∇H.
+    Shapes: ``x (batch, input_dim)``, ``y (batch,)``, ``noise (batch, width)``.
+    """
+    params = [p for p in model.parameters()]
+    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps)
+    g_loss = flat_grad(torch.autograd.grad(loss, params, retain_graph=True), params)
+    g_ent = flat_grad(torch.autograd.grad(h, params, allow_unused=True), params)
+    terms = flow_terms(g_loss, g_ent, coef)
+    with torch.no_grad():
+        before = torch.cat([p.detach().reshape(-1) for p in params])
+    _set_grads(params, g_loss + coef * g_ent)
+    optimizer.step()
+    with torch.no_grad():
+        delta = torch.cat([p.detach().reshape(-1) for p in params]) - before
+        dh_pred = predicted_entropy_change(g_ent, delta)
+        if measure_entropy_change:
+            dh_meas = surrogate(model.encode(x) + noise, eps) - h.detach()
+        else:
+            dh_meas = torch.full_like(dh_pred, float("nan"))
+        return torch.stack([
+            loss.detach(), h.detach(), terms.injection, terms.dissipation, terms.lambda_star, terms.info_force,
+            dh_pred, dh_meas, torch.isfinite(g_loss).all().to(h.dtype), torch.isfinite(g_ent).all().to(h.dtype),
+        ])
+
+
+# ------------------------------------------------------------------------------------- recording
+
+EPOCH_VARS: dict[str, tuple[str, str]] = {
+    "train_loss": ("training log-loss (noise-free representation, end of epoch)", "nat"),
+    "test_loss": ("test log-loss (noise-free representation, end of epoch)", "nat"),
+    "test_loss_shift": ("test log-loss under nuisance covariate shift", "nat"),
+    "gen_gap": ("generalisation gap test_loss - train_loss", "nat"),
+    "test_error": ("test classification error at threshold 1/2", "1"),
+    "entropy": ("entropy surrogate H(Z) on training batches, epoch mean", "nat"),
+    "coef": ("entropy coefficient lambda_t, epoch mean over steps", "1"),
+    "reward": ("rater reward received this epoch (noisy, delayed; NaN if none)", "1"),
+    "utility": ("hidden decision utility of this epoch's model (noise-free, undelayed)", "1"),
+    "info_force": ("Euclidean information force |grad_theta H|, epoch mean over steps", "1"),
+    "info_force_probe": ("Euclidean information force on the fixed probe batch, end of epoch", "1"),
+    "info_force_metric": ("metric information force sqrt(gH^T G^-1 gH), damped Gauss-Newton G, probe batch", "1"),
+    "injection": ("entropy injection -<grad L, grad H>, epoch mean over steps", "1"),
+    "dissipation": ("entropy dissipation lambda |grad H|^2, epoch mean over steps", "1"),
+    "lambda_star": ("critical coefficient -<grad L, grad H>/|grad H|^2, epoch mean over steps", "1"),
+    "entropy_change_predicted": ("first-order predicted change of H, sum over the epoch's steps", "nat"),
+    "entropy_change_measured": ("measured change of H on each step's batch, sum over the epoch's steps", "nat"),
+}
+STEP_VARS: dict[str, tuple[str, str]] = {
+    "step_loss": ("training-batch log-loss before the step", "nat"),
+    "step_entropy": ("entropy surrogate on the training batch before the step", "nat"),
+    "step_coef": ("entropy coefficient used in the step", "1"),
+    "step_injection": ("entropy injection -<grad L, grad H>", "1"),
+    "step_dissipation": ("entropy dissipation lambda |grad H|^2", "1"),
+    "step_lambda_star": ("critical coefficient lambda*", "1"),
+    "step_info_force": ("Euclidean information force |grad_theta H|", "1"),
+    "step_entropy_change_predicted": ("first-order predicted change of H <grad H, delta theta>", "nat"),
+    "step_entropy_change_measured": ("measured change of H on the same batch and noise", "nat"),
+}
+_STEP_COLUMNS = ("step_loss", "step_entropy", "step_injection", "step_dissipation", "step_lambda_star",
+                 "step_info_force", "step_entropy_change_predicted", "step_entropy_change_measured")
+
+
+def _empty_arrays(cfg: RunConfig) -> dict[str, np.ndarray]:
+    arrays = {k: np.full(cfg.epochs, np.nan) for k in EPOCH_VARS}
+    if cfg.record_steps:
+        n = cfg.epochs * cfg.steps_per_epoch
+        arrays.update({k: np.full(n, np.nan) for k in STEP_VARS})
+    return arrays
+
+
+def _config_dict(cfg: RunConfig, data_tag: str) -> dict:
+    d = dataclasses.asdict(cfg)
+    d["surrogate_eps"] = cfg.surrogate_eps
+    d["steps_per_epoch"] = cfg.steps_per_epoch
+    d["data"] = data_tag
+    return d
+
+
+def _to_dataset(cfg: RunConfig, arrays: dict[str, np.ndarray], *, data_tag: str, stopped_reason: str,
+                completed: int) -> xr.Dataset:
+    coords = {"epoch": ("epoch", np.arange(1, cfg.epochs + 1))}
+    data_vars = {k: ("epoch", arrays[k]) for k in EPOCH_VARS}
+    meta = {"epoch": ("training epoch (1-based)", "1"), **EPOCH_VARS}
+    if cfg.record_steps:
+        n = cfg.epochs * cfg.steps_per_epoch
+        coords["step"] = ("step", np.arange(1, n + 1))
+        coords["step_epoch"] = ("step", np.repeat(np.arange(1, cfg.epochs + 1), cfg.steps_per_epoch))
+        data_vars.update({k: ("step", arrays[k]) for k in STEP_VARS})
+        meta.update({"step": ("optimizer step (1-based)", "1"), "step_epoch": ("epoch of the step", "1"), **STEP_VARS})
+    ds = xr.Dataset(data_vars, coords=coords)
+    annotate(ds, meta)
+    ds.attrs.update(global_attrs(
+        title=f"HCLM training run: surrogate={cfg.surrogate}, regime={cfg.regime}",
+        config=_config_dict(cfg, data_tag), references=REFERENCES, device=cfg.device, dtype=cfg.dtype,
+    ))
+    ds.attrs["stopped_reason"] = stopped_reason
+    ds.attrs["completed_epochs"] = int(completed)
+    return ds
+
+
+def run_template(**kwargs) -> xr.Dataset:
+    """The Dataset :func:`run` would return for these arguments, all values NaN, without training.
+
+    Dimensions and variables depend only on the arguments (``epoch`` always; ``step`` when
+    ``record_steps``), so a sweep can pre-allocate its store. ``stopped_reason`` is "template".
+    """
+    data = kwargs.get("data")
+    cfg = validate_run_args(**kwargs)
+    _check_data(data, cfg)
+    return _to_dataset(cfg, _empty_arrays(cfg), data_tag=_data_tag(data), stopped_reason="template", completed=0)
+
+
+# -------------------------------------------------------------------------------------- the loop
+
+
+def _make_controller(cfg: RunConfig, rng: np.random.Generator) -> Controller:
+    bounds = dict(coef_min=cfg.coef_min, coef_max=cfg.coef_max)
+    if cfg.regime == "fixed":
+        return FixedController(cfg.coef, **bounds)
+    if cfg.regime == "thermostat":
+        return Thermostat(cfg.coef, smoothing=cfg.smoothing, **bounds)
+    if cfg.regime == "target":
+        return TargetEntropyController(cfg.coef, target_entropy=cfg.target_entropy, dual_lr=cfg.dual_lr, **bounds)
+    return RLThermostat(cfg.coef, rng=rng, policy_std=cfg.policy_std, lr=cfg.rl_lr, **bounds)
+
+
+def _make_optimizer(cfg: RunConfig, params):
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr)
+    return torch.optim.Adam(params, lr=cfg.lr)
+
+
+def _eval_loss(model, x, y) -> tuple[float, float]:
+    logits = model(x).squeeze(-1)
+    loss = F.binary_cross_entropy_with_logits(logits, y)
+    err = ((logits > 0).to(y.dtype) != y).to(y.dtype).mean()
+    return float(loss), float(err)
+
+
+_QUANTITIES = {0: "loss", 1: "entropy surrogate", 8: "loss gradient", 9: "entropy gradient"}
+
+
+def run(*, data: TaskData | None = None, **kwargs) -> xr.Dataset:
+    """Train the representation MLP on ``L + λ_t H`` and return the per-epoch Dataset (dim ``epoch``).
+
+    ``run(surrogate="logdet"|"variance"|"softmax"|"erank"|"renyi2",
+    regime="fixed"|"thermostat"|"target"|"rl", coef=0.1, epochs=50, seed=0, device="cpu", ...)``;
+    every other keyword is a field of :class:`RunConfig` with the documented default. ``data``
+    optionally replaces the synthetic task with a :class:`TaskData` of the same shapes.
+
+    Variables (dim ``epoch``): train_loss, test_loss, test_loss_shift, gen_gap, test_error,
+    entropy, coef, reward, utility, info_force, info_force_probe, info_force_metric, injection,
+    dissipation, lambda_star, entropy_change_predicted, entropy_change_measured; with
+    ``record_steps=True`` also per-step variables on dim ``step``. Same arguments -> identical Dataset
+    values (all randomness from ``numpy.random.SeedSequence(seed)``, drawn on the CPU).
+    ``threads`` (default 1) sets ``torch.set_num_threads`` for the duration of the run and restores it
+    afterwards: the model is tiny, so one thread is fastest and sweeps parallelise over processes.
+    """
+    cfg = validate_run_args(**kwargs)
+    _check_data(data, cfg)
+    previous_threads = torch.get_num_threads()
+    if cfg.threads is not None:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return _train(cfg, data)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
+    data_tag = _data_tag(data)
+    device, dtype = resolve_device(cfg.device), resolve_dtype(cfg.dtype)
+    r_data, r_init, r_order, r_noise, r_ctrl, r_rater = (np.random.default_rng(s) for s in
+                                                          np.random.SeedSequence(cfg.seed).spawn(6))
+    if data is None:
+        data = make_task(r_data, input_dim=cfg.input_dim, signal_dim=cfg.signal_dim, n_train=cfg.n_train,
+                         n_test=cfg.n_test, n_feedback=cfg.n_feedback, label_noise=cfg.label_noise,
+                         shift_scale=cfg.shift_scale)
+    data = data.to(device, dtype)
+    model = RepresentationMLP(cfg.input_dim, cfg.hidden, cfg.width, rng=r_init, device=device, dtype=dtype)
+    params = list(model.parameters())
+    optimizer = _make_optimizer(cfg, params)
+    controller = _make_controller(cfg, r_ctrl)
+    rater = SimulatedRater(cost_fp=cfg.cost_fp, cost_fn=cfg.cost_fn, noise=cfg.reward_noise,
+                           delay=cfg.reward_delay, rng=r_rater)
+    surrogate, eps = get_surrogate(cfg.surrogate), cfg.surrogate_eps
+    steps, bsz = cfg.steps_per_epoch, cfg.batch_size
+    probe_x, probe_y = data.x_train[:cfg.fisher_samples], data.y_train[:cfg.fisher_samples]
+    probe_noise = torch.from_numpy(cfg.sigma * r_noise.standard_normal((cfg.fisher_samples, cfg.width))).to(device, dtype)
+    arrays = _empty_arrays(cfg)
+
+    for epoch in range(cfg.epochs):
+        coef = controller.start_epoch(epoch)
+        order = torch.from_numpy(r_order.permutation(cfg.n_train)).to(device)
+        noise = torch.from_numpy(cfg.sigma * r_noise.standard_normal((steps, bsz, cfg.width))).to(device, dtype)
+        rows, coefs = [], []
+        for s in range(steps):
+            idx = order[s * bsz:(s + 1) * bsz]
+            out = instrumented_step(model, optimizer, surrogate, data.x_train[idx], data.y_train[idx], noise[s],
+                                    coef, eps, measure_entropy_change=cfg.measure_entropy_change).tolist()
+            for col, name in _QUANTITIES.items():
+                if not math.isfinite(out[col]) or (col >= 8 and out[col] != 1.0):
+                    reason = f"non-finite {name} at epoch {epoch + 1}, step {s + 1}"
+                    if cfg.record_steps:
+                        _store_steps(arrays, epoch * steps, rows, coefs)
+                    partial = _to_dataset(cfg, arrays, data_tag=data_tag, stopped_reason=reason, completed=epoch)
+                    if cfg.on_nan == "return":
+                        return partial
+                    raise TrainingDivergedError(f"training stopped: {reason}", epoch=epoch + 1, step=s + 1,
+                                                quantity=name, partial=partial)
+            rows.append(out)
+            coefs.append(coef)
+            coef = controller.after_step(StepObservation(lambda_star=out[4], entropy=out[1], injection=out[2],
+                                                         dissipation=out[3]))
+        table = np.asarray(rows)
+        with torch.no_grad():
+            train_loss, _ = _eval_loss(model, data.x_train, data.y_train)
+            test_loss, test_err = _eval_loss(model, data.x_test, data.y_test)
+            shift_loss, _ = _eval_loss(model, data.x_shift, data.y_shift)
+            prob_fb = torch.sigmoid(model(data.x_feedback).squeeze(-1))
+        utility, reward, rated = rater.rate(epoch, prob_fb, data.y_feedback)
+        force_probe, force_metric = _probe_forces(model, surrogate, eps, probe_x, probe_y, probe_noise, cfg.damping)
+        lam_star = table[:, 4][np.isfinite(table[:, 4])]
+        values = dict(
+            train_loss=train_loss, test_loss=test_loss, test_loss_shift=shift_loss, gen_gap=test_loss - train_loss,
+            test_error=test_err, entropy=table[:, 1].mean(), coef=float(np.mean(coefs)), reward=reward,
+            utility=utility, info_force=table[:, 5].mean(), info_force_probe=force_probe,
+            info_force_metric=force_metric, injection=table[:, 2].mean(), dissipation=table[:, 3].mean(),
+            lambda_star=lam_star.mean() if lam_star.size else np.nan,
+            entropy_change_predicted=table[:, 6].sum(), entropy_change_measured=table[:, 7].sum(),
+        )
+        for k, v in values.items():
+            arrays[k][epoch] = v
+        if cfg.record_steps:
+            _store_steps(arrays, epoch * steps, rows, coefs)
+        controller.end_epoch(EpochObservation(epoch=epoch, entropy=values["entropy"], reward=reward, rated_epoch=rated))
+    return _to_dataset(cfg, arrays, data_tag=data_tag, stopped_reason="", completed=cfg.epochs)
+
+
+def _store_steps(arrays, start: int, rows, coefs) -> None:
+    if not rows:
+        return
+    table = np.asarray(rows)
+    stop = start + len(rows)
+    for j, name in enumerate(_STEP_COLUMNS):
+        arrays[name][start:stop] = table[:, j]
+    arrays["step_coef"][start:stop] = coefs
+
+
+def _probe_forces(model, surrogate, eps, x, y, noise, damping) -> tuple[float, float]:
+    """Euclidean and damped-Gauss–Newton metric force of H on the fixed probe batch."""
+    params = [p for p in model.parameters()]
+    z = model.encode(x) + noise
+    g_ent = flat_grad(torch.autograd.grad(surrogate(z, eps), params, allow_unused=True), params)
+    jac, logits = model.logit_jacobian(x, noise)
+    p = torch.sigmoid(logits)
+    metric = metric_force(g_ent.detach(), jac, p * (1 - p), damping=damping)
+    return float(torch.linalg.vector_norm(g_ent)), float(metric)
