@@ -72,13 +72,17 @@ def logdet_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS, *, form: str = "au
     zc = _centre(z)
     if form == "cov":
         eye = torch.eye(d, dtype=z.dtype, device=z.device)
-        mat = zc.transpose(-1, -2) @ zc / b + eps * eye
-        chol = torch.linalg.cholesky(mat)
-        return torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
+        return _half_logdet(zc.transpose(-1, -2) @ zc / b + eps * eye)
     eye = torch.eye(b, dtype=z.dtype, device=z.device)
-    mat = eye + zc @ zc.transpose(-1, -2) / (b * eps)
-    chol = torch.linalg.cholesky(mat)
-    return torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1) + 0.5 * d * math.log(eps)
+    return _half_logdet(eye + zc @ zc.transpose(-1, -2) / (b * eps)) + 0.5 * d * math.log(eps)
+
+
+def _half_logdet(mat: torch.Tensor) -> torch.Tensor:
+    """½ log det of SPD ``mat (..., n, n)`` by Cholesky; NaN (not an exception, no host sync) if it fails,
+    e.g. for non-finite input, so a diverging training run is caught by its NaN check."""
+    chol, info = torch.linalg.cholesky_ex(mat)
+    value = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
+    return torch.where(info == 0, value, torch.full_like(value, float("nan")))
 
 
 def variance_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.Tensor:
@@ -121,8 +125,10 @@ def effective_rank_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.T
     eps = check_real("eps", eps, low=0.0, low_open=True)
     b, d = z.shape[-2], z.shape[-1]
     zc = _centre(z)
-    small = zc @ zc.transpose(-1, -2) if b < d else zc.transpose(-1, -2) @ zc
-    lam = torch.linalg.eigvalsh(small / b).clamp_min(0.0)
+    small = (zc @ zc.transpose(-1, -2) if b < d else zc.transpose(-1, -2) @ zc) / b
+    finite = torch.isfinite(small).all(-1).all(-1)  # eigvalsh raises on NaN; return NaN instead
+    eye = torch.eye(small.shape[-1], dtype=z.dtype, device=z.device)
+    lam = torch.linalg.eigvalsh(torch.where(finite[..., None, None], small, eye)).clamp_min(0.0)
     s = torch.sqrt(lam + eps)
     n_zero = d - min(b, d)
     total = s.sum(-1) + n_zero * math.sqrt(eps)
@@ -131,7 +137,7 @@ def effective_rank_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.T
     if n_zero:
         p0 = math.sqrt(eps) / total
         h = h - n_zero * p0 * torch.log(p0)
-    return h
+    return torch.where(finite, h, torch.full_like(h, float("nan")))
 
 
 def renyi2_entropy(z: torch.Tensor, bandwidth: float = 1.0) -> torch.Tensor:
