@@ -28,9 +28,10 @@ a scaled, equivalent pair (same sign of ``Δ``):
 
 Tie rule: ``Δ_i = 0`` keeps ``s_i``.
 
-**Exactness.** For hopfield and dense every quantity is an integer; float32 holds them exactly while
-the bound of :meth:`BinaryModel.field_bound` is below 2^24, float64 below 2^53, so CPU, CUDA and numba
-make identical decisions whatever their summation order.
+**Exactness.** For hopfield and dense every quantity is an integer (or, in the fused synchronous
+Hopfield step, a half-integer); float32 holds them exactly while the bound of
+:meth:`BinaryModel.field_bound` is below 2^24 (hopfield: ``2 P (N + 1) < 2^24``, about N·P < 2^23),
+float64 below 2^53, so CPU, CUDA and numba make identical decisions whatever their summation order.
 
 **Temperature** (Glauber): ``P(s_i = +1) = ½ (1 + tanh(Δ̃_i / T))`` with the normalised drop
 ``Δ̃ = (scaled drop) / glauber_scale``: hopfield ``Δ̃ = h_i = (1/N) Σ_{j≠i} J_ij s_j`` (the
@@ -75,8 +76,8 @@ class BinaryModel:
     def field_bound(self) -> float:
         """Upper bound on every integer a hopfield/dense drop computation forms (inf for exponential)."""
         n_, p_ = self.neurons, self.patterns
-        if self.model == "hopfield":
-            return float(p_ * (n_ + 1))
+        if self.model == "hopfield":  # x2: the fused synchronous step forms half-integers
+            return 2.0 * p_ * (n_ + 1)
         if self.model == "dense":
             return 2.0 * p_ * float(n_ + 2) ** self.power
         return math.inf

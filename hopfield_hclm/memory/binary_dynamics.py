@@ -82,6 +82,20 @@ def _check_dtype(model: BinaryModel, dtype: torch.dtype) -> None:
         raise ValueError(f"dtype must be float32 or float64 for binary units; got {dtype}")
 
 
+def hopfield_sync_step(model: BinaryModel, states: torch.Tensor, overlap: torch.Tensor,
+                       patterns: torch.Tensor) -> torch.Tensor:
+    """Zero-temperature synchronous Hopfield step fused into one GEMM/bmm plus an in-place sign.
+
+    ``sign(ξᵀM - (P - ½) s)``: the field ``ξᵀM - P s`` is an integer, so adding ``½ s`` breaks a zero
+    field towards the current state (the tie rule) without changing any other sign. Exact while
+    half-integers up to ``P (N + 1)`` are representable (:meth:`BinaryModel.is_exact`).
+    """
+    beta = 0.5 - (0.0 if model.self_coupling else float(model.patterns))
+    if patterns.shape[0] == 1:
+        return torch.addmm(states, overlap, patterns[0], beta=beta).sign_()
+    return torch.baddbmm(states.unsqueeze(1), overlap.unsqueeze(1), patterns, beta=beta).squeeze(1).sign_()
+
+
 def run_sync(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
              generators: Sequence[np.random.Generator], *, steps: int, record_every: int = 1,
              temperature: float = 0.0, record_states: bool = False) -> Trajectory:
@@ -89,25 +103,30 @@ def run_sync(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
 
     ``patterns``: ``(1 | trial, pattern, neuron)`` ±1 floats on the compute device and dtype;
     ``cues``: ``(trial, neuron)`` initial states, same device/dtype. Cost per step: two GEMMs
-    (``M = s ξᵀ`` and ``b ξ``) -- or batched matrix-vector products for per-trial patterns.
+    (``M = s ξᵀ`` and ``b ξ``) -- or batched matrix-vector products for per-trial patterns -- plus
+    O(trial × neuron) elementwise work (fused into the GEMM for zero-temperature Hopfield).
     """
     _check_dtype(model, patterns.dtype)
     recorder = BinaryRecorder(model, steps=steps, record_every=record_every, record_states=record_states)
+    fused = model.model == "hopfield" and temperature == 0 and model.is_exact(patterns.dtype)
     states = cues.clone()
     overlap = overlaps(states, patterns)
     recorder.record(states, overlap, None)
     for step in range(1, steps + 1):
-        _, uniforms = draw_step_noise(generators, model.neurons, asynchronous=False, temperature=temperature)
-        drops = energy_drops(model, states, patterns, overlap)
-        if uniforms is None:
-            new = threshold_update(states, drops)
+        if fused:
+            new = hopfield_sync_step(model, states, overlap, patterns)
         else:
-            noise = torch.from_numpy(uniforms).to(states.device)
-            new = glauber_update(model, drops, noise, temperature, states.dtype)
-        changed = (new != states).sum(-1)
+            _, uniforms = draw_step_noise(generators, model.neurons, asynchronous=False, temperature=temperature)
+            drops = energy_drops(model, states, patterns, overlap)
+            if uniforms is None:
+                new = threshold_update(states, drops)
+            else:
+                noise = torch.from_numpy(uniforms).to(states.device)
+                new = glauber_update(model, drops, noise, temperature, states.dtype)
+        changed = (new != states).sum(-1) if recorder.wants(step) else None
         states = new
         overlap = overlaps(states, patterns)
-        if recorder.wants(step):
+        if changed is not None:
             recorder.record(states, overlap, changed)
     return recorder.trajectory({"backend": "torch"})
 

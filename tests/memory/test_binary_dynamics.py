@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hopfield_hclm.core import trial_generators
 from hopfield_hclm.memory.binary import BinaryModel
 from hopfield_hclm.memory.async_numba import run_async_numba
-from hopfield_hclm.memory.binary import energy_drops, threshold_update
+from hopfield_hclm.memory.binary import energy_drops, overlaps, threshold_update
 from hopfield_hclm.memory.binary_dynamics import run_async, run_sync
 from hopfield_hclm.memory.patterns import binary_cue, hadamard, random_patterns
 
@@ -225,3 +225,22 @@ def test_record_every_and_time_axis():
     np.testing.assert_array_equal(traj.time, [0.0, 3.0, 6.0])
     assert traj.series["overlap"].shape == (2, 3)
     assert torch.isnan(traj.series["activity"][:, 0]).all()
+
+
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("self_coupling", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fused_hopfield_sync_step_equals_generic_rule(shared, self_coupling, dtype):
+    # P = 2 makes zero fields (ties) frequent, so the tie-break of the fused form is exercised
+    from hopfield_hclm.memory.binary_dynamics import hopfield_sync_step
+
+    rng = np.random.default_rng(31)
+    n, npat, trials = 13, 2, 64  # even couplings, even number of them (N - 1 = 12): fields can vanish
+    spec = BinaryModel("hopfield", n, npat, self_coupling=self_coupling)
+    pats = torch.tensor(rng.choice([-1, 1], size=(1 if shared else trials, npat, n)), dtype=dtype)
+    states = torch.tensor(rng.choice([-1, 1], size=(trials, n)), dtype=dtype)
+    overlap = overlaps(states, pats)
+    drops = energy_drops(spec, states, pats, overlap)
+    assert (drops == 0).sum() > 50
+    expected = threshold_update(states, drops)
+    assert torch.equal(hopfield_sync_step(spec, states, overlap, pats), expected)
