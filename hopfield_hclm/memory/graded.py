@@ -58,6 +58,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..core.devices import resolve_device, resolve_dtype
 from ..core.validation import check_choice, check_int, check_real
 from .trajectory import GRADED_SERIES, Trajectory
 
@@ -87,7 +88,7 @@ def initial_state(
     cue_strength: float = DEFAULT_CUE_STRENGTH,
     generators: Sequence[np.random.Generator],
     device: str | torch.device = "cpu",
-    dtype: torch.dtype = torch.float32,
+    dtype: str | torch.dtype | None = None,
 ) -> torch.Tensor:
     """Cued initial state ``x(0) = a xi^1 + sqrt(g^2 - a^2) z``, ``z ~ N(0, 1)``, shape ``(trial, neuron)``.
 
@@ -101,8 +102,11 @@ def initial_state(
         gain: g > 0.
         cue_strength: a in [0, g].
         generators: one ``numpy.random.Generator`` per trial.
-        device, dtype: where and how the result is returned.
+        device, dtype: where and how the result is returned ("cpu"/"cuda[:k]"; "float32"/"float64" or
+            a torch dtype; None means float32).
     """
+    device = resolve_device(device)
+    dtype = resolve_dtype(dtype)
     gain = check_real("gain", gain, low=0.0, low_open=True)
     cue_strength = check_real("cue_strength", cue_strength, low=0.0)
     if cue_strength > gain:

@@ -153,6 +153,9 @@ def test_initial_state_independent_of_batch_and_dtype():
     as32 = initial_state(targets, gain=2.0, cue_strength=1.0, generators=trial_generators(11, 5),
                          device="cpu", dtype=torch.float32)
     torch.testing.assert_close(as32, all5.float(), rtol=0, atol=0)
+    by_name = initial_state(targets, gain=2.0, cue_strength=1.0, generators=trial_generators(11, 5), device="cpu",
+                            dtype="float64")
+    torch.testing.assert_close(by_name, all5, rtol=0, atol=0)
 
 
 # --- symmetries, batching, dtypes, devices ------------------------------------------------------
@@ -262,6 +265,8 @@ def test_integrate_bad_input(change, message):
         ({"cue_strength": -0.1}, "cue_strength"),
         ({"generators": trial_generators(0, 2)}, "generators"),
         ({"targets": np.ones(10)}, "targets"),
+        ({"dtype": "int8"}, "dtype"),
+        ({"device": "tpu"}, "device"),
     ],
 )
 def test_initial_state_bad_input(change, message):
