@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 import torch
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from hopfield_hclm.core.attrs import global_attrs, missing_cf_attrs
 from hopfield_hclm.memory.summary import transient_summary
@@ -203,3 +206,31 @@ def test_bad_input(make, kwargs, message):
     t, m = triangle()
     with pytest.raises(ValueError, match=message):
         transient_summary(make(dataset(m[None], t)), **kwargs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    m=arrays(np.float64, st.integers(2, 40), elements=st.floats(-1, 1)),
+    theta=st.floats(-1, 1),
+    shift=st.floats(-5, 5),
+    step=st.floats(0.1, 2.0),
+)
+def test_summary_invariants(m, theta, shift, step):
+    # Orderings every summary must satisfy, and invariance under a shift of the time origin.
+    t = np.arange(len(m)) * step
+    s = transient_summary(dataset(m[None], t), threshold=theta).isel(trial=0)
+    shifted = transient_summary(dataset(m[None], t + shift), threshold=theta).isel(trial=0)
+    horizon = t[-1]
+    assert s.peak_overlap >= max(m[0], m[-1], s.final_overlap - 1e-12)
+    assert 0 <= s.effectiveness <= np.max(m**2) + 1e-12
+    assert 0 <= s.window_length <= horizon * (1 + 1e-12)
+    assert bool(s.recoverable) == (m.max() >= theta)
+    if s.recoverable:
+        assert t[0] <= s.window_start <= s.peak_time <= s.window_end <= t[-1]
+        assert s.window_length <= s.window_end - s.window_start + 1e-9
+    else:
+        assert np.isnan(s.window_start) and s.window_length == 0
+    for name in ("peak_time", "window_start", "window_end"):
+        np.testing.assert_allclose(shifted[name].item(), s[name].item() + shift, atol=1e-9)
+    for name in ("peak_overlap", "final_overlap", "effectiveness", "mean_abs_dm_dt", "window_length"):
+        np.testing.assert_allclose(shifted[name].item(), s[name].item(), rtol=1e-9, atol=1e-9)
