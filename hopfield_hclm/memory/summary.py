@@ -105,7 +105,7 @@ def _window(m: np.ndarray, time: np.ndarray, theta: float, valid: np.ndarray):
     above = m >= theta
     lo, hi = m[..., :-1], m[..., 1:]
     dt = np.diff(time)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         up = ~above[..., :-1] & above[..., 1:]
         down = above[..., :-1] & ~above[..., 1:]
         frac_up = np.where(up, (theta - lo) / (hi - lo), 0.0)      # where m_lin reaches theta
