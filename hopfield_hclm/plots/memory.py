@@ -50,6 +50,13 @@ def _mean_sem(var: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
     return mean, sem.fillna(0.0)
 
 
+def _log_if_spread(ax, values: np.ndarray) -> None:
+    """Log x axis for positive values spanning more than a factor 20 (log-spaced load axes)."""
+    values = values[np.isfinite(values)]
+    if values.size and values.min() > 0 and values.max() / values.min() > 20:
+        ax.set_xscale("log")
+
+
 def alpha_ratio(ds: xr.Dataset, alpha_c: float | Mapping[int, float]) -> xr.DataArray:
     """``load / alpha_c`` with ``alpha_c`` one number or one per interaction ``order``."""
     if isinstance(alpha_c, Mapping):
@@ -105,6 +112,7 @@ def recovery_curves(
                 ax.axvline(alpha_c, color="0.4", lw=0.8, ls=":")
         ax.set_ylabel("overlap with the target pattern")
         ax.set_ylim(-0.05, 1.05)
+        _log_if_spread(ax, np.asarray(ds[x].values if panel == "x" else alpha_ratio(ds, alpha_c).values, dtype=float))
     axes[0, 0].legend(fontsize=7, ncol=1 if len(_groups(ds, (x,))) < 4 else 2)
     horizon = float(ds["time"].values[-1])
     fig.suptitle(f"{ds.attrs.get('title', 'sweep')}: transient recovery (T = {horizon:g}, theta = {threshold:g})", fontsize=10)
@@ -191,6 +199,7 @@ def retrieval_windows(ds: xr.Dataset, *, x: str = "load", threshold: float = 0.9
         ax.plot(ds[x], start, "-", color=colors[k % len(colors)], label=f"start {tag}")
         ax.plot(ds[x], end, "--", color=colors[k % len(colors)], label=f"end {tag}")
     ax.set_xlabel(label(ds[x]))
+    _log_if_spread(ax, np.asarray(ds[x].values, dtype=float))
     ax.set_ylabel(label(summary["window_start"]).replace("first ", ""))
     ax.legend(fontsize=7)
     fig.suptitle(f"{ds.attrs.get('title', 'sweep')}: retrieval window (theta = {threshold:g})", fontsize=10)
