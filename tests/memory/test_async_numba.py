@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hopfield_hclm.core import trial_generators
 from hopfield_hclm.memory.async_numba import run_async_numba
@@ -59,3 +61,27 @@ def test_numba_leaves_inputs_untouched_and_records_every():
     np.testing.assert_array_equal(pats, before[0])
     np.testing.assert_array_equal(cues, before[1])
     np.testing.assert_array_equal(traj.time, [0, 2, 4, 6])
+
+
+@pytest.mark.parametrize("model", [BinaryModel("hopfield", 60, 15), BinaryModel("exponential", 30, 40, 1, 1.0)])
+def test_parallel_kernel_equals_serial_kernel(model):
+    runs = []
+    for parallel in (False, True):
+        gens, pats, cues = inputs(23, 5, model.patterns, model.neurons, 0.3, False)
+        runs.append(run_async_numba(model, pats, cues, gens, steps=3, temperature=0.2, record_states=True,
+                                    parallel=parallel))
+    assert runs[0].info["parallel"] is False and runs[1].info["parallel"] is True
+    assert torch.equal(runs[0].states, runs[1].states)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(2, 30), npat=st.integers(1, 12), order=st.integers(1, 3), trials=st.integers(1, 4),
+       temperature=st.sampled_from([0.0, 0.5]), m0=st.floats(-1, 1), seed=st.integers(0, 2**20))
+def test_numba_equals_torch_property(n, npat, order, trials, temperature, m0, seed):
+    model = BinaryModel("hopfield" if order == 1 else "dense", n, npat, order)
+    gens, pats, cues = inputs(seed, trials, npat, n, m0, False)
+    ref = run_async(model, torch.tensor(pats, dtype=torch.float64), torch.tensor(cues, dtype=torch.float64), gens,
+                    steps=3, temperature=temperature, record_states=True)
+    gens, pats, cues = inputs(seed, trials, npat, n, m0, False)
+    got = run_async_numba(model, pats, cues, gens, steps=3, temperature=temperature, record_states=True)
+    assert torch.equal(ref.states, got.states)
