@@ -1,0 +1,98 @@
+"""Sweep-engine benchmark: engine + storage overhead, and worker scaling. Prints a table of ratios.
+
+1. Overhead: the embedded default sweep (36 graded units) computed by calling ``simulate`` directly
+   in a loop (raw) versus ``run_sweep`` with the in-process ``serial`` executor (spec validation,
+   templates, Zarr pre-allocation, region writes, completed flags, final load). Same process, same
+   torch threads, measured side by side; target overhead < 10 % of raw.
+2. Scaling: CPU-bound units (the ``toy`` kind with torch matmul work, one torch thread per worker)
+   through the local process pool with 1 and 2 workers; target throughput ratio >= 1.6x on 2 cores.
+   Pool start-up (spawn, imports) is included, as a user would see it.
+
+Usage: ``PYTHONPATH=. python benchmarks/bench_sweep.py [--units 16] [--work 1500]``.
+Numbers depend on what else the machine is doing; run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import torch
+
+
+def _overhead(repeats: int) -> tuple[float, float]:
+    import hopfield_hclm as hh
+    from hopfield_hclm.core.sweep import loads_spec, run_sweep, work_units
+    from hopfield_hclm.reports.defaults import DEFAULT_SWEEP
+
+    spec = loads_spec(DEFAULT_SWEEP)
+    units = work_units(spec)
+    hh.memory.simulate(**units[0].args)  # warm-up (imports, first allocations)
+    raw, engine = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for unit in units:
+            hh.memory.simulate(**unit.args)
+        raw.append(time.perf_counter() - start)
+        folder = tempfile.mkdtemp()
+        start = time.perf_counter()
+        run_sweep(spec, os.path.join(folder, "s.zarr"), executor="serial", progress=False)
+        engine.append(time.perf_counter() - start)
+        shutil.rmtree(folder)
+    return min(raw), min(engine)
+
+
+def _scaling(units: int, work: int) -> dict[int, float]:
+    from hopfield_hclm.core.sweep import loads_spec, run_sweep
+
+    text = f"""
+kind = "toy"
+trials = 2
+[base]
+work = {work}
+[axes]
+scale = {{ start = 1.0, stop = {float(units)}, num = {units} }}
+"""
+    spec = loads_spec(text)
+    times = {}
+    for workers in (1, 2):
+        folder = tempfile.mkdtemp()
+        start = time.perf_counter()
+        run_sweep(spec, os.path.join(folder, "s.zarr"), executor="process", workers=workers, progress=False)
+        times[workers] = time.perf_counter() - start
+        shutil.rmtree(folder)
+    return times
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=16, help="CPU-bound units in the scaling test")
+    parser.add_argument("--work", type=int, default=1500, help="matmul rounds per CPU-bound unit")
+    parser.add_argument("--repeats", type=int, default=2, help="repeats of the overhead test (minimum is kept)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    raw, engine = _overhead(args.repeats)
+    times = _scaling(args.units, args.work)
+    load = os.getloadavg()[0]
+    rows = [
+        ("default sweep, raw simulate loop [s]", f"{raw:.2f}", ""),
+        ("default sweep, run_sweep serial [s]", f"{engine:.2f}", ""),
+        ("engine + storage overhead", f"{100 * (engine - raw) / raw:.1f} %", "target < 10 %"),
+        (f"{args.units} CPU-bound units, 1 worker [s]", f"{times[1]:.2f}", ""),
+        (f"{args.units} CPU-bound units, 2 workers [s]", f"{times[2]:.2f}", ""),
+        ("throughput 2 workers / 1 worker", f"{times[1] / times[2]:.2f}x", "target >= 1.6x"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"bench_sweep on {os.cpu_count()} CPU(s), load average {load:.1f}, torch {torch.__version__}")
+    print(f"{'measure':<{width}}  {'value':>10}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>10}  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
