@@ -39,23 +39,29 @@ class SLQEstimate(NamedTuple):
 
 
 def _lanczos_tridiagonal(matvec, v0: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``steps`` Lanczos steps for each column of ``v0 (dim, probe)``; returns α ``(steps, probe)``, β ``(steps-1, probe)``."""
-    q = v0 / torch.linalg.vector_norm(v0, dim=0, keepdim=True)
-    basis = [q]
-    alphas, betas = [], []
+    """``steps`` Lanczos steps for each row of ``v0 (probe, dim)``; returns α ``(probe, steps)``, β ``(probe, steps-1)``.
+
+    ``matvec`` maps ``(probe, dim) -> (probe, dim)``. The basis is kept as ``(probe, dim, steps)`` and
+    every new vector is re-orthogonalised against all earlier ones twice (classical Gram–Schmidt, by bmm).
+    """
+    p, d = v0.shape
+    basis = v0.new_zeros(p, d, steps)
+    basis[:, :, 0] = v0 / torch.linalg.vector_norm(v0, dim=1, keepdim=True)
+    alphas = v0.new_zeros(p, steps)
+    betas = v0.new_zeros(p, max(steps - 1, 0))
     for j in range(steps):
+        q = basis[:, :, j]
         w = matvec(q)
-        alphas.append((q * w).sum(0))
-        stack = torch.stack(basis)  # (j+1, dim, probe)
-        for _ in range(2):  # classical Gram-Schmidt twice: full re-orthogonalisation
-            w = w - torch.einsum("kdp,kp->dp", stack, torch.einsum("kdp,dp->kp", stack, w))
+        alphas[:, j] = (q * w).sum(1)
         if j == steps - 1:
             break
-        b = torch.linalg.vector_norm(w, dim=0)
-        betas.append(b)
-        q = w / b.clamp_min(torch.finfo(w.dtype).tiny)
-        basis.append(q)
-    return torch.stack(alphas), torch.stack(betas) if betas else torch.zeros(0, v0.shape[1], dtype=v0.dtype, device=v0.device)
+        qs = basis[:, :, : j + 1]
+        for _ in range(2):
+            w = w - torch.bmm(qs, torch.bmm(qs.transpose(1, 2), w.unsqueeze(2))).squeeze(2)
+        b = torch.linalg.vector_norm(w, dim=1)
+        betas[:, j] = b
+        basis[:, :, j + 1] = w / b.clamp_min(torch.finfo(w.dtype).tiny).unsqueeze(1)
+    return alphas, betas
 
 
 @torch.no_grad()
@@ -75,14 +81,14 @@ def logdet_entropy_slq(z: torch.Tensor, eps: float = DEFAULT_EPS, *, probes: int
     zc = _centre(z.double())
     b, d = zc.shape
 
-    def matvec(v):
-        return zc.T @ (zc @ v) / b + eps * v
+    def matvec(v):  # (probe, dim) -> (probe, dim): v (Σ̂ + εI), Σ̂ symmetric
+        return (v @ zc.T) @ zc / b + eps * v
 
-    v0 = torch.from_numpy(rng.choice([-1.0, 1.0], size=(d, probes))).to(zc.device)
+    v0 = torch.from_numpy(rng.choice([-1.0, 1.0], size=(d, probes)).T.copy()).to(zc.device)
     alpha, beta = _lanczos_tridiagonal(matvec, v0, steps)
-    t = torch.diag_embed(alpha.T)
-    if beta.shape[0]:
-        off = torch.diag_embed(beta.T, offset=1)
+    t = torch.diag_embed(alpha)
+    if beta.shape[1]:
+        off = torch.diag_embed(beta, offset=1)
         t = t + off + off.transpose(-1, -2)
     theta, vecs = torch.linalg.eigh(t)  # (probe, m), (probe, m, m)
     quad = d * (vecs[:, 0, :] ** 2 * torch.log(theta.clamp_min(eps))).sum(-1)  # ‖v‖² = d for Rademacher v
