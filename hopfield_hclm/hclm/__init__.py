@@ -32,6 +32,7 @@ from .surrogates import (
 from .tasks import RepresentationMLP, TaskData, make_task
 from .train import (
     REGIMES,
+    ExtraTerms,
     RunConfig,
     TrainingDivergedError,
     instrumented_step,
@@ -42,7 +43,7 @@ from .train import (
 )
 
 __all__ = [
-    "REGIMES", "SURROGATES", "Controller", "EffectiveEntropy", "EpochObservation", "FixedController",
+    "REGIMES", "SURROGATES", "Controller", "EffectiveEntropy", "EpochObservation", "ExtraTerms", "FixedController",
     "FlowTerms", "RLThermostat", "RepresentationMLP", "RunConfig", "SimulatedRater", "StepObservation",
     "Surrogate", "TargetEntropyController", "TaskData", "Thermostat", "TrainingDivergedError",
     "decision_utility", "effective_entropy_test", "effective_rank_entropy", "euclidean_force", "flat_grad",

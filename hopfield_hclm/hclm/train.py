@@ -48,6 +48,7 @@ from .tasks import RepresentationMLP, TaskData, make_task
 __all__ = [
     "REGIMES",
     "RunConfig",
+    "ExtraTerms",
     "TrainingDivergedError",
     "instrumented_step",
     "plain_step",
@@ -102,6 +103,8 @@ class RunConfig:
     reward_delay: int = 0
     fisher_samples: int = 128
     damping: float = 1e-2
+    weight_decay: float = 0.0
+    risk_weight: float = 0.0
     measure_entropy_change: bool = True
     record_steps: bool = False
     on_nan: str = "raise"
@@ -170,6 +173,8 @@ def validate_run_args(**kwargs) -> RunConfig:
         reward_noise=check_real("reward_noise", c.reward_noise, low=0.0),
         reward_delay=check_int("reward_delay", c.reward_delay, minimum=0),
         damping=check_real("damping", c.damping, low=0.0, low_open=True),
+        weight_decay=check_real("weight_decay", c.weight_decay, low=0.0),
+        risk_weight=check_real("risk_weight", c.risk_weight, low=0.0),
         measure_entropy_change=_check_bool("measure_entropy_change", c.measure_entropy_change),
         record_steps=_check_bool("record_steps", c.record_steps),
     )
@@ -223,9 +228,33 @@ def _data_tag(data: TaskData | None) -> str:
 # ----------------------------------------------------------------------------------------- steps
 
 
-def _loss_and_entropy(model, surrogate: Surrogate, x, y, noise, eps):
+@dataclass(frozen=True)
+class ExtraTerms:
+    """Optional energy terms added to the prediction loss (they count as "loss" in the flow accounting).
+
+    Structural: ``½ μ ‖θ‖²`` (``weight_decay`` μ). Decision risk: ``κ · mean(c_fn·y·(-log p) +
+    c_fp·(1-y)·(-log(1-p)))``, the rater's asymmetric costs as a cost-weighted log-loss (``risk_weight``
+    κ) -- it tells the model the costs the rater hides; both are 0 by default.
+    """
+
+    weight_decay: float = 0.0
+    risk_weight: float = 0.0
+    cost_fp: float = 1.0
+    cost_fn: float = 4.0
+
+
+NO_EXTRA = ExtraTerms()
+
+
+def _loss_and_entropy(model, surrogate: Surrogate, x, y, noise, eps, extra: ExtraTerms = NO_EXTRA):
     z = model.encode(x) + noise
-    loss = F.binary_cross_entropy_with_logits(model.head(z).squeeze(-1), y)
+    logits = model.head(z).squeeze(-1)
+    loss = F.binary_cross_entropy_with_logits(logits, y)
+    if extra.risk_weight:
+        weight = extra.cost_fn * y + extra.cost_fp * (1.0 - y)
+        loss = loss + extra.risk_weight * F.binary_cross_entropy_with_logits(logits, y, weight=weight)
+    if extra.weight_decay:
+        loss = loss + 0.5 * extra.weight_decay * sum(p.pow(2).sum() for p in model.parameters())
     return loss, surrogate(z, eps)
 
 
@@ -237,25 +266,27 @@ def _set_grads(params, flat: torch.Tensor) -> None:
         offset += n
 
 
-def plain_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float) -> torch.Tensor:
+def plain_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float, *,
+               extra: ExtraTerms = NO_EXTRA) -> torch.Tensor:
     """One uninstrumented step on ``L + λH`` (the benchmark's baseline); returns the loss."""
     optimizer.zero_grad(set_to_none=True)
-    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps)
+    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps, extra)
     (loss + coef * h).backward()
     optimizer.step()
     return loss.detach()
 
 
 def instrumented_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float, *,
-                      measure_entropy_change: bool = True) -> torch.Tensor:
+                      measure_entropy_change: bool = True, extra: ExtraTerms = NO_EXTRA) -> torch.Tensor:
     """One step on ``L + λH`` that records the flow; returns a ``(10,)`` tensor (one host sync later).
 
     Entries: loss, H, injection, dissipation, λ*, ‖∇H‖, predicted ΔH = ⟨∇H, Δθ⟩, measured ΔH (same
     batch and noise; NaN if not measured), all-finite flag of ∇L, all-finite flag of ∇H.
-    Shapes: ``x (batch, input_dim)``, ``y (batch,)``, ``noise (batch, width)``.
+    Shapes: ``x (batch, input_dim)``, ``y (batch,)``, ``noise (batch, width)``. ``L`` includes the
+    optional :class:`ExtraTerms`.
     """
     params = [p for p in model.parameters()]
-    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps)
+    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps, extra)
     g_loss = flat_grad(torch.autograd.grad(loss, params, retain_graph=True), params)
     g_ent = flat_grad(torch.autograd.grad(h, params, allow_unused=True), params)
     terms = flow_terms(g_loss, g_ent, coef)
@@ -440,6 +471,8 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
     probe_x, probe_y = data.x_train[:cfg.fisher_samples], data.y_train[:cfg.fisher_samples]
     probe_noise = torch.from_numpy(cfg.sigma * r_noise.standard_normal((cfg.fisher_samples, cfg.width))).to(device, dtype)
     arrays = _empty_arrays(cfg)
+    extra = ExtraTerms(weight_decay=cfg.weight_decay, risk_weight=cfg.risk_weight, cost_fp=cfg.cost_fp,
+                       cost_fn=cfg.cost_fn)
 
     for epoch in range(cfg.epochs):
         coef = controller.start_epoch(epoch)
@@ -449,7 +482,7 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
         for s in range(steps):
             idx = order[s * bsz:(s + 1) * bsz]
             out = instrumented_step(model, optimizer, surrogate, data.x_train[idx], data.y_train[idx], noise[s],
-                                    coef, eps, measure_entropy_change=cfg.measure_entropy_change).tolist()
+                                    coef, eps, measure_entropy_change=cfg.measure_entropy_change, extra=extra).tolist()
             for col, name in _QUANTITIES.items():
                 if not math.isfinite(out[col]) or (col >= 8 and out[col] != 1.0):
                     reason = f"non-finite {name} at epoch {epoch + 1}, step {s + 1}"

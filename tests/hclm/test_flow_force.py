@@ -116,3 +116,23 @@ def test_effective_entropy_definition_one():
         effective_entropy_test([np.nan], threshold=1.0)
     with pytest.raises(ValueError, match="damping"):
         metric_force(torch.ones(2), torch.ones(1, 2), torch.ones(1), damping=0.0)
+
+
+def test_structural_and_decision_risk_terms_enter_the_loss_side_of_the_flow():
+    from hopfield_hclm.hclm import ExtraTerms
+
+    model, x, y, noise = _setup(seed=5)
+    sur = get_surrogate("logdet")
+    extra = ExtraTerms(weight_decay=0.3, risk_weight=0.5, cost_fp=1.0, cost_fn=4.0)
+    params = list(model.parameters())
+    z = model.encode(x) + noise
+    p = torch.sigmoid(model.head(z).squeeze(-1))
+    manual = (-(y * torch.log(p) + (1 - y) * torch.log(1 - p))).mean()
+    manual = manual + 0.5 * (-(4.0 * y * torch.log(p) + 1.0 * (1 - y) * torch.log(1 - p))).mean()
+    manual = manual + 0.15 * sum(q.pow(2).sum() for q in params)
+    g_l = flat_grad(torch.autograd.grad(manual, params, retain_graph=True), params)
+    g_h = flat_grad(torch.autograd.grad(sur(z, 1e-2), params, allow_unused=True), params)
+    m = copy.deepcopy(model)
+    out = instrumented_step(m, torch.optim.SGD(m.parameters(), lr=1e-3), sur, x, y, noise, 0.2, 1e-2, extra=extra)
+    assert out[0].item() == pytest.approx(manual.item(), rel=1e-12)
+    assert out[2].item() == pytest.approx(-(g_l @ g_h).item(), rel=1e-10)
