@@ -119,11 +119,17 @@ def overlaps(states: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:
     return torch.bmm(patterns, states.unsqueeze(-1)).squeeze(-1)
 
 
-def project(coefficients: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:
-    """``Σ_μ b_μ ξ_i^μ``: ``(trial, pattern)`` times patterns -> ``(trial, neuron)``."""
+def project(coefficients: torch.Tensor, patterns: torch.Tensor, *, offset: torch.Tensor | None = None,
+            offset_scale: float = 1.0) -> torch.Tensor:
+    """``offset_scale · offset_i + Σ_μ b_μ ξ_i^μ``: ``(trial, pattern)`` coefficients times patterns ->
+    ``(trial, neuron)``, the offset fused into the GEMM (``addmm``/``baddbmm``)."""
+    if offset is None:
+        if patterns.shape[0] == 1:
+            return coefficients @ patterns[0]
+        return torch.bmm(coefficients.unsqueeze(1), patterns).squeeze(1)
     if patterns.shape[0] == 1:
-        return coefficients @ patterns[0]
-    return torch.bmm(coefficients.unsqueeze(1), patterns).squeeze(1)
+        return torch.addmm(offset, coefficients, patterns[0], beta=offset_scale)
+    return torch.baddbmm(offset.unsqueeze(1), coefficients.unsqueeze(1), patterns, beta=offset_scale).squeeze(1)
 
 
 def drop_coefficients(model: BinaryModel, overlap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -157,7 +163,7 @@ def energy_drops(model: BinaryModel, states: torch.Tensor, patterns: torch.Tenso
     if overlap is None:
         overlap = overlaps(states, patterns)
     a, b = drop_coefficients(model, overlap)
-    return states * a.unsqueeze(-1) + project(b, patterns)
+    return project(b, patterns, offset=states * a.unsqueeze(-1))
 
 
 def energy_per_neuron(model: BinaryModel, overlap: torch.Tensor) -> torch.Tensor:
@@ -182,7 +188,7 @@ def energy_per_neuron(model: BinaryModel, overlap: torch.Tensor) -> torch.Tensor
 
 def threshold_update(states: torch.Tensor, drops: torch.Tensor) -> torch.Tensor:
     """Zero-temperature update: ``sign(Δ)``, keeping the current state where ``Δ = 0``."""
-    return torch.where(drops > 0, 1.0, torch.where(drops < 0, -1.0, states)).to(states.dtype)
+    return torch.where(drops == 0, states, torch.sign(drops).to(states.dtype))
 
 
 def glauber_update(model: BinaryModel, drops: torch.Tensor, uniforms: torch.Tensor, temperature: float,

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .binary import BinaryModel, drop_coefficients, energy_drops, energy_per_neuron, glauber_update, \
-    overlaps, threshold_update
+    overlaps, project, threshold_update
 from .trajectory import BINARY_SERIES, Trajectory
 
 
@@ -82,18 +82,20 @@ def _check_dtype(model: BinaryModel, dtype: torch.dtype) -> None:
         raise ValueError(f"dtype must be float32 or float64 for binary units; got {dtype}")
 
 
-def hopfield_sync_step(model: BinaryModel, states: torch.Tensor, overlap: torch.Tensor,
-                       patterns: torch.Tensor) -> torch.Tensor:
-    """Zero-temperature synchronous Hopfield step fused into one GEMM/bmm plus an in-place sign.
+def exact_sync_step(model: BinaryModel, states: torch.Tensor, overlap: torch.Tensor,
+                    patterns: torch.Tensor) -> torch.Tensor:
+    """Zero-temperature synchronous step of an exact (hopfield/dense) model: one GEMM plus a sign.
 
-    ``sign(ξᵀM - (P - ½) s)``: the field ``ξᵀM - P s`` is an integer, so adding ``½ s`` breaks a zero
-    field towards the current state (the tie rule) without changing any other sign. Exact while
-    half-integers up to ``P (N + 1)`` are representable (:meth:`BinaryModel.is_exact`).
+    The scaled drop ``Δ'`` is an integer, so ``sign(Δ' + ½ s)`` equals ``sign(Δ')`` where it is non-zero
+    and keeps ``s`` where ``Δ' = 0`` (the tie rule). Hopfield: ``sign(ξᵀM - (P - ½) s)`` with the
+    offset as the GEMM's scalar ``beta``. Exact while half-integers up to the drop bound are
+    representable (:meth:`BinaryModel.is_exact` includes that factor 2).
     """
-    beta = 0.5 - (0.0 if model.self_coupling else float(model.patterns))
-    if patterns.shape[0] == 1:
-        return torch.addmm(states, overlap, patterns[0], beta=beta).sign_()
-    return torch.baddbmm(states.unsqueeze(1), overlap.unsqueeze(1), patterns, beta=beta).squeeze(1).sign_()
+    if model.model == "hopfield":
+        scale = 0.5 - (0.0 if model.self_coupling else float(model.patterns))
+        return project(overlap, patterns, offset=states, offset_scale=scale).sign_()
+    a, b = drop_coefficients(model, overlap)
+    return project(b, patterns, offset=states * (a + 0.5).unsqueeze(-1)).sign_()
 
 
 def run_sync(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
@@ -104,17 +106,17 @@ def run_sync(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
     ``patterns``: ``(1 | trial, pattern, neuron)`` ±1 floats on the compute device and dtype;
     ``cues``: ``(trial, neuron)`` initial states, same device/dtype. Cost per step: two GEMMs
     (``M = s ξᵀ`` and ``b ξ``) -- or batched matrix-vector products for per-trial patterns -- plus
-    O(trial × neuron) elementwise work (fused into the GEMM for zero-temperature Hopfield).
+    O(trial × neuron) elementwise work (fused into the GEMM at zero temperature for exact models).
     """
     _check_dtype(model, patterns.dtype)
     recorder = BinaryRecorder(model, steps=steps, record_every=record_every, record_states=record_states)
-    fused = model.model == "hopfield" and temperature == 0 and model.is_exact(patterns.dtype)
+    fused = model.model != "exponential" and temperature == 0 and model.is_exact(patterns.dtype)
     states = cues.clone()
     overlap = overlaps(states, patterns)
     recorder.record(states, overlap, None)
     for step in range(1, steps + 1):
         if fused:
-            new = hopfield_sync_step(model, states, overlap, patterns)
+            new = exact_sync_step(model, states, overlap, patterns)
         else:
             _, uniforms = draw_step_noise(generators, model.neurons, asynchronous=False, temperature=temperature)
             drops = energy_drops(model, states, patterns, overlap)

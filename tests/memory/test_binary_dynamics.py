@@ -228,19 +228,37 @@ def test_record_every_and_time_axis():
 
 
 @pytest.mark.parametrize("shared", [True, False])
-@pytest.mark.parametrize("self_coupling", [False, True])
+@pytest.mark.parametrize("spec", [BinaryModel("hopfield", 13, 2), BinaryModel("hopfield", 13, 2, self_coupling=True),
+                                  BinaryModel("dense", 13, 2, 2), BinaryModel("dense", 12, 3, 3)])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_fused_hopfield_sync_step_equals_generic_rule(shared, self_coupling, dtype):
-    # P = 2 makes zero fields (ties) frequent, so the tie-break of the fused form is exercised
-    from hopfield_hclm.memory.binary_dynamics import hopfield_sync_step
+def test_fused_sync_step_equals_generic_rule(shared, spec, dtype):
+    # P = 2, N = 13 (hopfield: 12 even couplings) make zero drops (ties) frequent, so the tie-break of
+    # the fused form is exercised
+    from hopfield_hclm.memory.binary_dynamics import exact_sync_step
 
     rng = np.random.default_rng(31)
-    n, npat, trials = 13, 2, 64  # even couplings, even number of them (N - 1 = 12): fields can vanish
-    spec = BinaryModel("hopfield", n, npat, self_coupling=self_coupling)
-    pats = torch.tensor(rng.choice([-1, 1], size=(1 if shared else trials, npat, n)), dtype=dtype)
-    states = torch.tensor(rng.choice([-1, 1], size=(trials, n)), dtype=dtype)
+    trials = 256
+    pats = torch.tensor(rng.choice([-1, 1], size=(1 if shared else trials, spec.patterns, spec.neurons)), dtype=dtype)
+    states = torch.tensor(rng.choice([-1, 1], size=(trials, spec.neurons)), dtype=dtype)
     overlap = overlaps(states, pats)
     drops = energy_drops(spec, states, pats, overlap)
-    assert (drops == 0).sum() > 50
+    if spec.model == "hopfield":
+        assert (drops == 0).sum() > 50
     expected = threshold_update(states, drops)
-    assert torch.equal(hopfield_sync_step(spec, states, overlap, pats), expected)
+    assert torch.equal(exact_sync_step(spec, states, overlap, pats), expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fused_dense_step_keeps_state_on_ties(dtype):
+    # F = x^3 (n = 2) is odd: with antipodal patterns xi^2 = -xi^1 every drop cancels exactly (a tie),
+    # so a zero-temperature step must keep every unit
+    from hopfield_hclm.memory.binary_dynamics import exact_sync_step
+
+    rng = np.random.default_rng(4)
+    first = rng.choice([-1, 1], size=(1, 1, 15))
+    pats = torch.tensor(np.concatenate([first, -first], axis=1), dtype=dtype)
+    states = torch.tensor(rng.choice([-1, 1], size=(32, 15)), dtype=dtype)
+    spec = BinaryModel("dense", 15, 2, 2)
+    overlap = overlaps(states, pats)
+    assert bool((energy_drops(spec, states, pats, overlap) == 0).all())
+    assert torch.equal(exact_sync_step(spec, states, overlap, pats), states)
