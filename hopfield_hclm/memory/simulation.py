@@ -195,14 +195,6 @@ def resolve_spec(*, model, units, update, neurons, load, order, patterns, beta, 
                                   else cue_strength, low=0.0, high=gain)
         self_coupling = True if self_coupling is None else self_coupling
     dev = resolve_device(device)
-    numba_ok = units == "binary" and update == "async" and dev.type == "cpu"
-    if backend == "numba" and not numba_ok:
-        raise ValueError("backend must be 'auto' or 'torch' unless units='binary', update='async' and device='cpu'; "
-                         "got backend='numba'")
-    if backend == "auto":
-        from .async_numba import available
-
-        backend = "numba" if numba_ok and available() else "torch"
     if units == "binary":
         binary = BinaryModel(model, neurons, count, order, beta, self_coupling)
         default = torch.float64 if model == "exponential" else binary.default_dtype()
@@ -216,6 +208,16 @@ def resolve_spec(*, model, units, update, neurons, load, order, patterns, beta, 
         resolved = resolve_dtype(dtype, default=torch.float32)
         if resolved not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be 'float32', 'float64' or None for units='graded'; got {dtype!r}")
+    # numba computes exponential models in float64 only; exact models give identical results in any dtype
+    numba_ok = (units == "binary" and update == "async" and dev.type == "cpu"
+                and not (model == "exponential" and resolved != torch.float64))
+    if backend == "numba" and not numba_ok:
+        raise ValueError("backend must be 'auto' or 'torch' unless units='binary', update='async', device='cpu' "
+                         "(and dtype float64 for model='exponential'); got backend='numba'")
+    if backend == "auto":
+        from .async_numba import available
+
+        backend = "numba" if numba_ok and available() else "torch"
     spec = SimulationSpec(
         model=model, units=units, update=update, neurons=neurons, patterns=count, load=float(load), order=order,
         beta=beta, steps=steps, dt=dt, cue_overlap=cue_overlap if units == "binary" else None,

@@ -85,6 +85,12 @@ def test_dense_and_exponential_default_dtypes():
     assert ds.attrs["exact_fields"] == 1
 
 
+def test_exponential_float32_async_runs_on_torch():
+    ds = simulate(model="exponential", neurons=20, patterns=6, steps=2, trials=2, update="async", dtype="float32")
+    assert ds.attrs["backend"] == "torch" and ds.attrs["exact_fields"] == 0
+    assert simulate(model="exponential", neurons=20, patterns=6, steps=2, trials=2).attrs["backend"] == "numba"
+
+
 def test_exponential_load_and_patterns():
     ds = simulate(model="exponential", neurons=20, load=0.1, steps=1, trials=1, update="sync")
     assert int(ds["patterns"]) == round(math.exp(2.0))
@@ -145,6 +151,7 @@ BAD = [
     (dict(record_states=1), "record_states"),
     (dict(backend="cuda"), "backend"),
     (dict(backend="numba", update="sync"), "backend"),
+    (dict(backend="numba", update="async", model="exponential", dtype="float32"), "backend"),
     (dict(patterns=0), "patterns"),
     (dict(patterns=np.ones((2, 39))), "patterns"),
     (dict(patterns=np.zeros((2, 40))), "patterns"),
