@@ -262,3 +262,19 @@ def test_fused_dense_step_keeps_state_on_ties(dtype):
     overlap = overlaps(states, pats)
     assert bool((energy_drops(spec, states, pats, overlap) == 0).all())
     assert torch.equal(exact_sync_step(spec, states, overlap, pats), states)
+
+
+def test_dense_and_exponential_memories_retrieve_far_above_hopfield_capacity():
+    # N = 100, P = 100 (alpha = 1 on the Hopfield scale, 7x its capacity 0.138): the pairwise network
+    # loses the pattern, while the n = 2 DAM (error-free capacity N^2 / (2 * 3 ln N) ~ 360,
+    # Krotov & Hopfield 2016) and the exponential DAM (Demircigil et al. 2017) retrieve it
+    n, npat, trials = 100, 100, 8
+    final = {}
+    for spec in (BinaryModel("hopfield", n, npat), BinaryModel("dense", n, npat, 2),
+                 BinaryModel("exponential", n, npat, 1, 1.0)):
+        gens, pats, cues = inputs(14, trials, npat, n, 0.8)
+        traj = run_async_numba(spec, pats, cues, gens, steps=5)
+        final[spec.model] = traj.series["overlap"][:, -1]
+    assert final["dense"].min().item() == 1.0
+    assert final["exponential"].min().item() == 1.0
+    assert final["hopfield"].mean().item() < 0.7
