@@ -136,3 +136,16 @@ def test_structural_and_decision_risk_terms_enter_the_loss_side_of_the_flow():
     out = instrumented_step(m, torch.optim.SGD(m.parameters(), lr=1e-3), sur, x, y, noise, 0.2, 1e-2, extra=extra)
     assert out[0].item() == pytest.approx(manual.item(), rel=1e-12)
     assert out[2].item() == pytest.approx(-(g_l @ g_h).item(), rel=1e-10)
+
+
+def test_first_order_prediction_holds_for_adam_too():
+    model, x, y, noise = _setup(seed=6)
+    sur = get_surrogate("logdet")
+    errors = []
+    for lr in (2e-4, 1e-4):
+        m = copy.deepcopy(model)
+        out = instrumented_step(m, torch.optim.Adam(m.parameters(), lr=lr), sur, x, y, noise, 0.3, 1e-2).tolist()
+        pred, meas = out[6], out[7]
+        assert abs(meas - pred) < 0.05 * abs(pred)
+        errors.append(abs(meas - pred))
+    assert 3.0 < errors[0] / errors[1] < 5.0  # O(η²) remainder (Adam's first step is ∝ η)

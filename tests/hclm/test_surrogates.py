@@ -211,3 +211,23 @@ def test_non_finite_batch_gives_nan_not_an_exception(name):
         z = torch.randn(b, d)
         z[1, 2] = float("nan")
         assert torch.isnan(get_surrogate(name)(z, 1e-2))
+
+
+@pytest.mark.parametrize("name", ["logdet", "variance", "erank", "renyi2"])
+def test_geometric_surrogates_ignore_a_common_translation(name):
+    z = _batch(20, 12, seed=15)
+    shift = 50.0 * _batch(1, 12, seed=16)
+    f = get_surrogate(name)
+    assert f(z + shift, 1e-2).item() == pytest.approx(f(z, 1e-2).item(), rel=1e-9, abs=1e-9)
+
+
+def test_rotation_invariance_separates_full_covariance_from_diagonal_surrogates():
+    z = _batch(30, 8, seed=17) * torch.linspace(0.2, 3.0, 8, dtype=torch.float64)
+    q, _ = torch.linalg.qr(_batch(8, 8, seed=18))
+    for name in ("logdet", "erank", "renyi2"):  # functions of the spectrum / pairwise distances
+        f = get_surrogate(name)
+        assert f(z @ q, 1e-2).item() == pytest.approx(f(z, 1e-2).item(), rel=1e-10), name
+    # the variance surrogate only sees the diagonal: a rotation mixes scales and changes it
+    assert abs(variance_entropy(z @ q, 1e-2).item() - variance_entropy(z, 1e-2).item()) > 0.1
+    # and by Hadamard's inequality it bounds the log-det from above
+    assert variance_entropy(z @ q, 1e-2).item() >= logdet_entropy(z @ q, 1e-2).item()
