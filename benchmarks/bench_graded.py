@@ -95,9 +95,12 @@ def main() -> None:
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--shapes", nargs="+", default=["64x100x1000", "256x200x500"],
                         help="TRIALSxPATTERNSxNEURONS")
-    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     dtype = getattr(torch, args.dtype)
     print(f"graded step vs bare matmul/bmm; device {device}, dtype {args.dtype}, torch {torch.__version__}, "
