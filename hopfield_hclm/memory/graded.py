@@ -263,6 +263,9 @@ def _validate(patterns, x0, order, gain, load, dt, steps, record_every, self_cou
     for name, flag in (("self_coupling", self_coupling), ("record_states", record_states),
                        ("batch_invariant", batch_invariant)):
         check_choice(name, flag, (True, False))
+    if not self_coupling and not bool((patterns.abs() == 1).all()):
+        raise ValueError("patterns must hold only -1 and +1 when self_coupling=False (the distinct-index "
+                         "sums use xi^2 = 1)")
 
 
 @torch.inference_mode()

@@ -243,6 +243,7 @@ def test_non_finite_trajectory_raises_with_series_and_time():
         ({"record_every": 0}, "record_every"),
         ({"method": "rk45"}, "method"),
         ({"self_coupling": "no"}, "self_coupling"),
+        ({"self_coupling": False, "patterns": torch.full((1, 3, 10), 0.5, dtype=torch.float64)}, "patterns"),
         ({"patterns": torch.ones(2, 3, 10, dtype=torch.float64)}, "patterns"),
         ({"patterns": torch.ones(1, 3, 11, dtype=torch.float64)}, "patterns"),
         ({"x0": torch.ones(4, dtype=torch.float64)}, "x0"),
