@@ -106,6 +106,36 @@ def test_retrieval_force_equals_dm_dt(order, self_coupling):
     assert np.abs(force).max() > 0.1
 
 
+@pytest.mark.parametrize("self_coupling", [True, False])
+def test_initial_retrieval_force_large_n(self_coupling):
+    # n = 1 at t = 0, u_i = xi^1_i x_i = a + s z_i: xi^1_i h_i = G m(0) + g sqrt(alpha) tanh(u_i) + eta_i,
+    # where g sqrt(alpha) tanh u = (G (P-1)/N) phi_i is the self-coupling carried by the P - 1 other
+    # patterns and eta_i is crosstalk noise independent of u_i at t = 0 (mean 0).  Hence, as N -> inf,
+    #   F(0) = E[(1 - tanh^2 u)(-u + G m(0) + [g sqrt(alpha) tanh u])],
+    # with the bracket present only when the self-coupling is kept.  The two conventions differ by
+    # ~0.07 here, ~8 standard errors of the 12-trial mean; tolerance 4 standard errors plus G/N, the
+    # size of the finite-N difference between G (P-1)/N and g sqrt(alpha).
+    gain, cue, load, neurons, trials = 2.0, 1.0, 0.5, 1000, 12
+    spread = math.sqrt(gain**2 - cue**2)
+    m0 = gaussian_mean(lambda z: np.tanh(cue + spread * z))
+    kept = gain * math.sqrt(load) if self_coupling else 0.0
+
+    def integrand(z):
+        u = cue + spread * z
+        return (1 - np.tanh(u) ** 2) * (-u + gain / math.sqrt(load) * m0 + kept * np.tanh(u))
+
+    expected = gaussian_mean(integrand)
+    rng = np.random.default_rng(1)
+    xi = torch.tensor(rng.choice([-1.0, 1.0], size=(trials, round(load * neurons), neurons)))
+    x0 = initial_state(xi[:, 0], gain=gain, cue_strength=cue, generators=trial_generators(3, trials),
+                       dtype=torch.float64)
+    traj = integrate(xi, x0, order=1, gain=gain, load=load, dt=0.1, steps=0, record_every=1,
+                     self_coupling=self_coupling)
+    force = traj.series["retrieval_force"][:, 0].numpy()
+    standard_error = force.std(ddof=1) / math.sqrt(trials)
+    assert abs(force.mean() - expected) < 4 * standard_error + gain / math.sqrt(load) / neurons
+
+
 def test_record_times_and_shapes():
     xi, x0 = cued_run(trials=2, neurons=30)
     for steps, every in [(0, 1), (7, 3), (9, 3), (10, 1), (5, 10)]:
