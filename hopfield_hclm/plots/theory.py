@@ -1,0 +1,83 @@
+"""Overlay figures: theory curves beside simulations (issue 5). Functions take Datasets, return Figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+
+__all__ = ["overlay_overlap", "sync_steps_figure", "finite_size_figure"]
+
+
+def _label(da: xr.DataArray) -> str:
+    units = da.attrs.get("units", "")
+    name = da.attrs.get("long_name", da.name or "")
+    return f"{name} [{units}]" if units and units != "1" else str(name)
+
+
+def overlay_overlap(simulation: xr.Dataset, theory: xr.Dataset, *, variable: str = "overlap",
+                    trial_dim: str = "trial", label: str = "DMFT") -> Figure:
+    """Simulation trial mean +- one standard error (band) with the theory curve on top.
+
+    ``simulation[variable]``: (trial, time); ``theory[variable]``: (time,), optional ``<variable>_stderr``.
+    """
+    sim = simulation[variable]
+    trials = sim.sizes[trial_dim]
+    mean = sim.mean(trial_dim)
+    se = sim.std(trial_dim, ddof=1) / np.sqrt(trials) if trials > 1 else xr.zeros_like(mean)
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    t = simulation["time"].values
+    ax.fill_between(t, (mean - se).values, (mean + se).values, alpha=0.3, color="C0",
+                    label=f"simulation, mean ± s.e. ({trials} trials)")
+    ax.plot(t, mean.values, color="C0", lw=1)
+    ax.plot(theory["time"].values, theory[variable].values, color="C3", lw=2, label=label)
+    se_name = f"{variable}_stderr"
+    if se_name in theory:
+        th, ts = theory[variable].values, theory[se_name].values
+        ax.fill_between(theory["time"].values, th - ts, th + ts, color="C3", alpha=0.2)
+    ax.set_xlabel(_label(simulation["time"]) or "time")
+    ax.set_ylabel(_label(sim))
+    ax.set_title(theory.attrs.get("title", "theory vs simulation"))
+    ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def sync_steps_figure(simulation: xr.Dataset, exact: xr.Dataset, amari_maginu: xr.Dataset, *,
+                      trial_dim: str = "trial") -> Figure:
+    """Synchronous binary overlaps: simulation (mean +- s.e.), exact two steps and Amari-Maginu."""
+    sim = simulation["overlap"]
+    trials = sim.sizes[trial_dim]
+    mean = sim.mean(trial_dim).values
+    se = (sim.std(trial_dim, ddof=1) / np.sqrt(trials)).values
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    ax.errorbar(simulation["time"].values, mean, yerr=se, fmt="o", color="k", capsize=3,
+                label=f"simulation ({trials} trials, N = {simulation.attrs.get('neurons', '?')})")
+    ax.plot(exact["time"].values, exact["overlap"].values, "s-", color="C3", label="exact (Gardner-Derrida-Mottishaw)")
+    ax.plot(amari_maginu["time"].values, amari_maginu["overlap"].values, "^--", color="C0", label="Amari-Maginu")
+    ax.set_xlabel("synchronous step")
+    ax.set_ylabel("overlap m_t [1]")
+    ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def finite_size_figure(blackout: xr.Dataset, fit=None, *, size_dim: str = "neurons", reference: float | None = None) -> Figure:
+    """alpha_c(N) with error bars against N^(-nu), the weighted fit and an optional N -> infinity reference."""
+    n = blackout[size_dim].values.astype(float)
+    nu = fit.exponent if fit is not None else 0.5
+    x = n**-nu
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    ax.errorbar(x, blackout["blackout_load"].values, yerr=blackout["blackout_load_stderr"].values, fmt="o",
+                color="k", capsize=3, label="blackout load from sweeps")
+    if fit is not None:
+        grid = np.linspace(0.0, x.max() * 1.05, 50)
+        ax.plot(grid, fit.alpha_inf + fit.slope * grid, color="C3",
+                label=f"fit: alpha_inf = {fit.alpha_inf:.4f} ± {fit.alpha_inf_stderr:.4f}")
+    if reference is not None:
+        ax.axhline(reference, color="C2", ls=":", label=f"theory {reference:.4f}")
+    ax.set_xlabel(f"N^(-{nu:g})")
+    ax.set_ylabel("blackout load alpha_c [1]")
+    ax.legend(loc="best", fontsize=8)
+    return fig
