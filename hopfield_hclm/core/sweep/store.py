@@ -140,6 +140,7 @@ class SweepStore:
         self.path = path
         self.spec = spec
         self.group = zarr.open_group(path, mode="r+")
+        self._arrays = dict(self.group.arrays())  # opened once: every lookup would re-read metadata
         self._coords = {}
 
     @classmethod
@@ -168,11 +169,11 @@ class SweepStore:
 
     def completed(self) -> np.ndarray:
         """Boolean ``completed`` flags, shape = grid shape."""
-        return np.asarray(self.group[COMPLETED][...], dtype=bool).reshape(self.spec.shape)
+        return np.asarray(self._arrays[COMPLETED][...], dtype=bool).reshape(self.spec.shape)
 
     def _stored_coord(self, name: str) -> np.ndarray:
         if name not in self._coords:
-            self._coords[name] = np.asarray(self.group[name][...])
+            self._coords[name] = np.asarray(self._arrays[name][...])
         return self._coords[name]
 
     def write_unit(self, unit: WorkUnit, result: UnitResult) -> None:
@@ -183,9 +184,9 @@ class SweepStore:
         for name, (dims, values) in result.arrays.items():
             if name in grid or name == COMPLETED:
                 continue
-            if name not in self.group:
+            if name not in self._arrays:
                 raise RuntimeError(f"unit {unit.label(grid)} returned {name!r}, which the kind's template does not declare")
-            arr = self.group[name]
+            arr = self._arrays[name]
             stored_dims = tuple(arr.metadata.dimension_names or ())
             if stored_dims[: len(grid)] == grid and len(stored_dims) == len(grid) + len(dims):
                 if stored_dims[len(grid):] != dims or arr.shape[len(grid):] != values.shape:
@@ -202,9 +203,24 @@ class SweepStore:
                     expected, values, equal_nan=values.dtype.kind == "f"
                 ):
                     raise RuntimeError(f"unit {unit.label(grid)}: coordinate {name!r} differs from the kind's template")
+        _write_all([(arr, idx, values.astype(arr.dtype, copy=False)) for arr, idx, values in writes])
+        self._arrays[COMPLETED][index] = True
+
+
+def _write_all(writes) -> None:
+    """All region writes of one unit concurrently on zarr's event loop (one round trip, not one per array)."""
+    try:
+        import asyncio
+
+        from zarr.core.sync import sync
+
+        async def gather():
+            await asyncio.gather(*(arr._async_array.setitem(idx, values) for arr, idx, values in writes))
+
+        sync(gather())
+    except (ImportError, AttributeError):  # another zarr layout: plain synchronous writes
         for arr, idx, values in writes:
-            arr[idx] = values.astype(arr.dtype, copy=False)
-        self.group[COMPLETED][index] = True
+            arr[idx] = values
 
 
 def read_attrs(path: str | os.PathLike) -> dict[str, Any]:

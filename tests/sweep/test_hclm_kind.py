@@ -1,0 +1,41 @@
+"""The hclm kind: a unit stacks one hclm.run per trial; sweep values equal direct runs; bad args refused."""
+
+import numpy as np
+import pytest
+
+train = pytest.importorskip("hopfield_hclm.hclm.train")
+if not hasattr(train, "run_template"):
+    pytest.skip("hopfield_hclm.hclm.train has no run_template yet", allow_module_level=True)
+
+import hopfield_hclm as hh  # noqa: E402
+from hopfield_hclm.core.attrs import missing_cf_attrs  # noqa: E402
+from hopfield_hclm.core.sweep import loads_spec, run_sweep  # noqa: E402
+
+SWEEP = """
+kind = "hclm"
+title = "hclm kind test"
+seed = 3
+trials = 2
+[base]
+epochs = 2
+[axes]
+coef = [0.0, 0.1]
+"""
+
+
+def test_hclm_sweep_equals_direct_runs(tmp_path):
+    ds = run_sweep(loads_spec(SWEEP), tmp_path / "h.zarr", executor="serial", progress=False)
+    assert ds["train_loss"].dims == ("coef", "trial", "epoch")
+    assert missing_cf_attrs(ds) == []
+    for coef in (0.0, 0.1):
+        for k in range(2):
+            direct = hh.hclm.run(coef=coef, epochs=2, seed=int(ds["seed"][k]))
+            np.testing.assert_array_equal(ds["train_loss"].sel(coef=coef).isel(trial=k), direct["train_loss"])
+
+
+def test_bad_hclm_config_fails_before_a_store(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(SWEEP.replace("epochs = 2", "epochs = 2\nsurogate = 'logdet'"))
+    with pytest.raises(ValueError, match="surogate"):
+        run_sweep(cfg, tmp_path / "bad.zarr", executor="serial")
+    assert not (tmp_path / "bad.zarr").exists()
