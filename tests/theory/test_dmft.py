@@ -1,0 +1,167 @@
+"""DMFT of the graded dynamics against finite-N float64 simulation, closed forms and a naive loop."""
+
+import importlib
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hopfield_hclm.core.attrs import missing_cf_attrs
+from hopfield_hclm.core.devices import MemoryEstimateError
+from hopfield_hclm.memory import theory
+from theory_reference import graded_euler
+
+dmft_module = importlib.import_module("hopfield_hclm.memory.theory.dmft")  # theory.dmft is the function
+
+GAIN, CUE, STEPS, DT, SAMPLES = 2.0, 1.0, 30, 0.1, 4000
+K = 4  # tolerance in combined standard errors (simulation trial mean and DMFT Monte Carlo)
+
+# (order, load, neurons, trials): order 1 below and above the static end point alpha_c(g = 2) ~ 0.14,
+# order 2 below capacity. Finite-N bias is O(1/sqrt(N)) in m(0) only, well inside the s.e. here.
+CASES = [(1, 0.08, 2000, 12), (1, 0.3, 2000, 12), (2, 0.05, 400, 12)]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=lambda c: f"n{c[0]}-alpha{c[1]}")
+def case(request):
+    order, load, neurons, trials = request.param
+    ds = theory.dmft(order=order, load=load, gain=GAIN, cue_strength=CUE, steps=STEPS, dt=DT, samples=SAMPLES,
+                     seed=0)
+    runs = graded_euler(neurons=neurons, alpha=load, order=order, gain=GAIN, cue=CUE, steps=STEPS, dt=DT,
+                        trials=trials, seed=3)
+    return request.param, ds, runs
+
+
+def test_dmft_agrees_with_simulation(case):
+    (order, load, _, trials), ds, runs = case
+    mean = runs.mean(axis=0)
+    se = np.hypot(runs.std(axis=0, ddof=1) / math.sqrt(trials), ds["overlap_stderr"].values)
+    z = (ds["overlap"].values - mean) / se
+    assert np.all(np.abs(z) < K), f"order {order} load {load}: max |z| = {np.abs(z).max():.2f}"
+
+
+def test_above_capacity_case_does_not_settle_on_the_pattern(case):
+    (order, load, _, _), ds, _ = case
+    if load < 0.2:
+        pytest.skip("below-capacity case")
+    m = ds["overlap"].values
+    # Transient retrieval: the overlap rises well above the cue, peaks inside the horizon, then decays.
+    assert m.max() > m[0] + 0.2
+    assert 0 < np.argmax(m) < len(m) - 10 and np.all(np.diff(m[-10:]) < 0)
+
+
+def test_dataset_schema(case):
+    _, ds, _ = case
+    assert missing_cf_attrs(ds) == []
+    np.testing.assert_allclose(ds["time"].values, np.arange(STEPS + 1) * DT)
+    assert ds["residual"].values[-1] < 1e-8
+    assert ds.sizes["iteration"] <= STEPS + 2  # causal Cholesky noise: exact after L iterations at damping 1
+    corr = ds["correlation"].values
+    np.testing.assert_allclose(corr, corr.T, atol=1e-12)
+    assert np.all(np.triu(ds["response"].values) == 0)  # causal response S(t, s) = 0 for s >= t
+
+
+def test_matches_engine_time_axis_and_overlap():
+    from hopfield_hclm.memory import simulation  # noqa: F401 -- skip cleanly if the engine is broken
+
+    hh = pytest.importorskip("hopfield_hclm")
+    sim = hh.memory.simulate(model="hopfield", units="graded", update="continuous", neurons=2000, load=0.3,
+                             order=1, gain=GAIN, cue_strength=CUE, steps=STEPS, dt=DT, trials=12, seed=0)
+    ds = theory.dmft(order=1, load=0.3, gain=GAIN, cue_strength=CUE, steps=STEPS, dt=DT, samples=SAMPLES, seed=1)
+    np.testing.assert_allclose(sim["time"].values, ds["time"].values)
+    cmp = theory.compare(sim, ds)
+    assert np.all(np.abs(cmp["zscore"].values) < K)
+
+
+@pytest.mark.parametrize("order, load", [(1, 0.1), (1, 0.5), (2, 0.05), (4, 0.02)])
+def test_initial_slope_closed_form(order, load):
+    dt, samples = 1e-4, 200_000
+    ds = theory.dmft(order=order, load=load, gain=GAIN, cue_strength=CUE, steps=1, dt=dt, samples=samples, seed=0)
+    m = ds["overlap"].values
+    slope = (m[1] - m[0]) / dt
+    closed = theory.initial_slope(order=order, load=load, gain=GAIN, cue_strength=CUE)
+    # Standard error of the sampled slope <phi'(x0) v>: sqrt(E[(phi' v)^2] / M) with v = -x0 + b m0^n +
+    # kappa phi0 + eta0, eta0 ~ N(0, g^2 E[X^n X^n]) independent; bias O(dt) is negligible at dt = 1e-4.
+    nodes, weights = np.polynomial.hermite_e.hermegauss(80)
+    weights = weights / weights.sum()
+    x0 = CUE + math.sqrt(GAIN**2 - CUE**2) * nodes
+    phi = np.tanh(x0)
+    q0 = weights @ phi**2
+    kappa = GAIN * math.sqrt(load) if order == 1 else 0.0
+    drift = -x0 + GAIN / math.sqrt(load) * (weights @ phi) ** order + kappa * phi
+    noise_var = GAIN**2 * theory.gaussian_moment(order, order, q0, q0, q0)
+    second = weights @ ((1 - phi**2) ** 2 * (drift**2 + noise_var))
+    se = math.sqrt(second / samples)
+    assert abs(slope - closed) < K * se + 1e-3 * abs(closed)
+
+
+def test_gaussian_moments_by_wick():
+    a, c, r = 1.3, 0.7, 0.4
+    assert theory.gaussian_moment(2, 2, a, c, r) == pytest.approx(a * c + 2 * r * r)
+    assert theory.gaussian_moment(4, 4, a, c, r) == pytest.approx(9 * a * a * c * c + 72 * a * c * r * r + 24 * r**4)
+    assert theory.gaussian_moment(0, 4, a, c, r) == pytest.approx(3 * c * c)
+    assert theory.gaussian_moment(1, 2, a, c, r) == 0.0
+    # Float64 Monte Carlo check of E[X^2 Y^4] at 4 standard errors.
+    rng = np.random.default_rng(0)
+    chol = np.linalg.cholesky(np.array([[a, r], [r, c]]))
+    x, y = chol @ rng.standard_normal((2, 400_000))
+    vals = x**2 * y**4
+    assert abs(vals.mean() - theory.gaussian_moment(2, 4, a, c, r)) < 4 * vals.std() / math.sqrt(vals.size)
+
+
+def _naive_response(phis, gamma, dt):
+    """Float64 reference: d x_t / d h_s path by path with explicit loops over t, s and u."""
+    samples, length = phis.shape
+    dphi = 1 - phis**2
+    out = np.zeros((length, length))
+    for s in range(length - 1):
+        dx = np.zeros((samples, length))
+        for t in range(s, length - 1):
+            memory = sum(gamma[t, u] * dphi[:, u] * dx[:, u] for u in range(t + 1))
+            dx[:, t + 1] = (1 - dt) * dx[:, t] + dt * memory + (dt if t == s else 0.0)
+        out[:, s] = (dphi * dx).mean(axis=0)
+    return out
+
+
+def test_blocked_response_equals_naive_loops():
+    cfg = dmft_module._validate(1, 0.2, 2.0, 1.0, 13, 0.1, 50, 0, True, 1.0, 1e-8, 10, 7, "cpu", "float64")
+    solver = dmft_module._Solver(cfg)
+    rng = np.random.default_rng(1)
+    phis = np.tanh(rng.standard_normal((50, 14)) * 1.5)
+    gamma = np.tril(rng.standard_normal((14, 14))) * 0.5
+    fast = solver.response(torch.from_numpy(phis), torch.from_numpy(gamma)).numpy()
+    np.testing.assert_allclose(fast, _naive_response(phis, gamma, 0.1), rtol=1e-11, atol=1e-13)
+
+
+def test_not_converging_raises_with_residual():
+    with pytest.raises(theory.DMFTConvergenceError, match=r"residual .* tol="):
+        theory.dmft(order=1, load=0.3, steps=20, dt=0.1, samples=500, max_iter=2)
+
+
+def test_memory_guard_refuses_before_allocating():
+    with pytest.raises(MemoryEstimateError, match="GiB"):
+        theory.dmft(order=1, load=0.3, steps=5000, dt=0.01, samples=10_000_000, chunk=10_000)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(order=3), "order"),
+    (dict(load=0.0), "load"),
+    (dict(gain=-1.0), "gain"),
+    (dict(cue_strength=3.0), "cue_strength"),
+    (dict(steps=0), "steps"),
+    (dict(dt=0.0), "dt"),
+    (dict(samples=1), "samples"),
+    (dict(damping=0.0), "damping"),
+    (dict(order=2, self_coupling=False), "self_coupling"),
+    (dict(device="tpu"), "device"),
+])
+def test_bad_input(kwargs, name):
+    args = dict(order=1, load=0.1, gain=2.0, cue_strength=1.0, steps=5, dt=0.1, samples=100)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        theory.dmft(**args)
+
+
+def test_runs_on_device(device):
+    ds = theory.dmft(order=2, load=0.05, steps=5, dt=0.1, samples=200, device=device)
+    assert ds["overlap"].shape == (6,)
