@@ -123,6 +123,8 @@ def _plot(args: argparse.Namespace) -> int:
     from .plots.memory import standard_figures
 
     ds = open_sweep(args.path) if os.path.isdir(args.path) else _open_nc(args.path)
+    if "overlap" not in ds:
+        raise UsageError(f"plot draws memory sweeps (a dataset with 'overlap'); {args.path!r} has none")
     outdir = args.out or (os.path.splitext(os.path.abspath(args.path))[0] + "-figures")
     os.makedirs(outdir, exist_ok=True)
     for name, fig in standard_figures(ds, threshold=args.threshold).items():
