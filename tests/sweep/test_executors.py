@@ -29,10 +29,11 @@ def test_one_and_two_process_workers_and_dask_agree(tmp_path, toy_config):
         assert other.attrs["config_hash"] == serial.attrs["config_hash"]
 
 
-def test_worker_dying_mid_unit_loses_nothing(tmp_path, toy_config):
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_worker_dying_mid_unit_loses_nothing(tmp_path, toy_config, executor):
     marker = tmp_path / "crashed"
     cfg = toy_config(tmp_path, crash_marker=str(marker))
-    ds = run_sweep(cfg, tmp_path / "crash.zarr", executor="process", workers=2, progress=False)
+    ds = run_sweep(cfg, tmp_path / "crash.zarr", executor=executor, workers=2, progress=False)
     assert marker.exists()  # a worker really died (os._exit) once, mid-unit
     assert ds["completed"].all()
     reference = run_sweep(cfg, tmp_path / "ref.zarr", executor="serial", progress=False)
