@@ -101,7 +101,13 @@ def register(name: str):
 def build_report(name: str, *, root: str = ".", rerun: bool = False, executor: str = "process",
                  workers: int | None = None) -> str:
     """Rebuild ``experiments/<name>/REPORT.md`` (and its figures) from ``data/``; returns its path."""
-    from . import memory_reports  # noqa: F401  (registers the memory experiments)
+    import importlib
+
+    for module in ("memory_reports", "hclm"):  # each registers its experiments' report bodies
+        try:
+            importlib.import_module(f"{__package__}.{module}")
+        except ImportError:  # a half-built half of the project must not break the other's reports
+            pass
 
     parts = experiment_parts(name, root)
     if name not in EXPERIMENTS:
