@@ -41,7 +41,7 @@ def test_worker_dying_mid_unit_loses_nothing(tmp_path, toy_config, executor):
 
 
 def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_dataset(tmp_path, toy_config):
-    cfg = toy_config(tmp_path, sleep=0.25)  # slow units (no CPU), so the kill lands mid-sweep
+    cfg = toy_config(tmp_path, sleep=0.4)  # slow units (no CPU), so the kill lands mid-sweep
     out = tmp_path / "killed.zarr"
     cmd = [sys.executable, "-m", "hopfield_hclm", "sweep", str(cfg), "--out", str(out),
            "--executor", "serial", "--no-progress"]
@@ -51,11 +51,11 @@ def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_dataset(tmp_path, 
     deadline = time.time() + 60
     done = 0
     while time.time() < deadline and proc.poll() is None:
-        if (out / "completed" / "zarr.json").exists():
-            done = int(open_sweep(out, mask=False)["completed"].sum())
-            if done >= 2:
-                break
-        time.sleep(0.05)
+        # cheap progress probe: one chunk file per completed flag (opening the Dataset is too slow here)
+        done = sum(len(files) for _, _, files in os.walk(out / "completed" / "c")) if (out / "completed").exists() else 0
+        if done >= 2:
+            break
+        time.sleep(0.02)
     assert proc.poll() is None, f"the sweep finished before it could be killed: {proc.stderr.read()!r}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
