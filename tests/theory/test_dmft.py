@@ -18,8 +18,10 @@ GAIN, CUE, STEPS, DT, SAMPLES = 2.0, 1.0, 30, 0.1, 4000
 K = 4  # tolerance in combined standard errors (simulation trial mean and DMFT Monte Carlo)
 
 # (order, load, neurons, trials): order 1 below and above the static end point alpha_c(g = 2) ~ 0.14,
-# order 2 below capacity. Finite-N bias is O(1/sqrt(N)) in m(0) only, well inside the s.e. here.
-CASES = [(1, 0.08, 2000, 12), (1, 0.3, 2000, 12), (2, 0.05, 400, 12)]
+# order 2 below capacity and above it. The above-capacity cases are the discriminating ones: dropping
+# the retarded self-coupling Gamma from the DMFT moves it by max |z| = 6.7 (n = 1, alpha = 0.3) and 5.3
+# (n = 2, alpha = 0.15) from these simulations, against max |z| = 0.5 and 1.2 with it (measured once).
+CASES = [(1, 0.08, 2000, 12), (1, 0.3, 2000, 12), (2, 0.05, 400, 12), (2, 0.15, 300, 12)]
 
 
 @pytest.fixture(scope="module", params=CASES, ids=lambda c: f"n{c[0]}-alpha{c[1]}")
@@ -42,7 +44,7 @@ def test_dmft_agrees_with_simulation(case):
 
 def test_above_capacity_case_does_not_settle_on_the_pattern(case):
     (order, load, _, _), ds, _ = case
-    if load < 0.2:
+    if (order, load) != (1, 0.3):
         pytest.skip("below-capacity case")
     m = ds["overlap"].values
     # Transient retrieval: the overlap rises well above the cue, peaks inside the horizon, then decays.

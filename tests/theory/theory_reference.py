@@ -14,7 +14,7 @@ def binary_sync(*, neurons: int, alpha: float, m0: float, steps: int, trials: in
     patterns = round(alpha * neurons)
     out = np.empty((trials, steps + 1))
     for k in range(trials):
-        xi = rng.choice(np.array([-1.0, 1.0]), size=(patterns, neurons))
+        xi = 2.0 * rng.integers(0, 2, size=(patterns, neurons)) - 1.0
         s = xi[0].copy()
         s[rng.choice(neurons, round(neurons * (1 - m0) / 2), replace=False)] *= -1
         out[k, 0] = s @ xi[0] / neurons
@@ -36,7 +36,7 @@ def graded_euler(*, neurons: int, alpha: float, order: int, gain: float, cue: fl
     coupling = gain / np.sqrt(alpha)
     out = np.empty((trials, steps + 1))
     for k in range(trials):
-        xi = rng.choice(np.array([-1.0, 1.0]), size=(patterns, neurons))
+        xi = 2.0 * rng.integers(0, 2, size=(patterns, neurons)) - 1.0
         x = cue * xi[0] + np.sqrt(gain**2 - cue**2) * rng.standard_normal(neurons)
         for t in range(steps + 1):
             m = xi @ np.tanh(x) / neurons
