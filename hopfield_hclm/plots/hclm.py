@@ -14,7 +14,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from .labels import label  # noqa: E402
+import textwrap  # noqa: E402
+
+from .labels import label as _label  # noqa: E402
+
+
+def label(var) -> str:
+    """CF label of ``var`` wrapped to fit under a 4-inch panel."""
+    return textwrap.fill(_label(var), 42)
+
 
 __all__ = [
     "coefficient_summary",
