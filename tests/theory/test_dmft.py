@@ -42,14 +42,18 @@ def test_dmft_agrees_with_simulation(case):
     assert np.all(np.abs(z) < K), f"order {order} load {load}: max |z| = {np.abs(z).max():.2f}"
 
 
-def test_above_capacity_case_does_not_settle_on_the_pattern(case):
+BELOW_CAPACITY = {(1, 0.08), (2, 0.05)}
+
+
+def test_retrieval_regime(case):
     (order, load, _, _), ds, _ = case
-    if (order, load) != (1, 0.3):
-        pytest.skip("below-capacity case")
     m = ds["overlap"].values
-    # Transient retrieval: the overlap rises well above the cue, peaks inside the horizon, then decays.
-    assert m.max() > m[0] + 0.2
-    assert 0 < np.argmax(m) < len(m) - 10 and np.all(np.diff(m[-10:]) < 0)
+    if (order, load) in BELOW_CAPACITY:
+        assert m[-1] > 0.95 and np.all(np.diff(m[-10:]) > -1e-3)  # settles on the pattern
+    else:
+        # Transient retrieval: the overlap rises well above the cue, peaks inside the horizon, then decays.
+        assert m.max() > m[0] + 0.1
+        assert 0 < np.argmax(m) < len(m) - 10 and np.all(np.diff(m[-10:]) < 0)
 
 
 def test_dataset_schema(case):
