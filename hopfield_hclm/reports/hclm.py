@@ -440,8 +440,12 @@ def write_claims(root: str = ".") -> str | None:
     sources = [f"data/{n}.nc" for n, d in (("hclm_regimes", regimes), ("hclm_dynamics", dynamics)) if d is not None]
     path = os.path.join(root, "experiments", "hclm", "CLAIMS.md")
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    text = claims_markdown(rows, sources=sources)
+    notes = os.path.join(root, "experiments", "hclm", "notes.md")
+    if os.path.exists(notes):   # hand-written discussion of the verdicts (what disagrees and why)
+        text += "\n## Discussion\n\n" + open(notes).read().strip() + "\n"
     with open(path, "w") as fh:
-        fh.write(claims_markdown(rows, sources=sources))
+        fh.write(text)
     return path
 
 
