@@ -73,6 +73,8 @@ def test_proposition4_holds_for_exact_power_laws():
     dis = 0.5 * S[:, None] ** b * np.ones((1, 5))
     excess = 0.1 * (inj / dis) ** kappa
     check = proposition4_check(S, inj, dis, excess, resamples=200)
+    pooled = proposition4_check(S, inj, dis, excess, kappa="pooled", resamples=50)
+    assert pooled.kappa == pytest.approx(kappa, rel=1e-8) and pooled.consistent
     assert check.a.exponent == pytest.approx(a, abs=1e-2)
     assert check.b.exponent == pytest.approx(b, abs=1e-10)
     assert check.kappa == pytest.approx(kappa, rel=1e-8)
@@ -90,7 +92,21 @@ def test_proposition4_detects_a_violation():
     excess = S[:, None] ** -1.0 * np.exp(rng.normal(0, 0.01, (6, 5)))
     check = proposition4_check(S, inj, dis, excess, resamples=300)
     assert check.e.exponent == pytest.approx(-1.0, abs=0.02)
+    assert abs(check.kappa) < 0.1
     assert not check.consistent
+
+
+def test_within_kappa_is_not_fooled_by_a_shared_trend():
+    # excess loss and R both trend with s, but seed-to-seed, at fixed s, excess does not follow R:
+    # the pooled kappa is forced to e/r (so "consistent" is automatic), the within kappa is ~0
+    rng = np.random.default_rng(4)
+    inj = S[:, None] ** 0.6 * np.exp(rng.normal(0, 0.3, (6, 5)))
+    dis = S[:, None] ** 1.0 * np.ones((1, 5))
+    excess = S[:, None] ** -0.8 * np.exp(rng.normal(0, 0.02, (6, 5)))
+    pooled = proposition4_check(S, inj, dis, excess, kappa="pooled", resamples=300)
+    within = proposition4_check(S, inj, dis, excess, resamples=300)
+    assert abs(within.kappa) < 0.15 and not within.consistent
+    assert pooled.kappa > 1.0
 
 
 def test_corollary1_exponents():
@@ -124,6 +140,7 @@ def test_flow_balance_and_helpers():
         (lambda: gaussian_information(1.0, width=2, eps=0.0), "eps"),
         (lambda: bootstrap_seeds(len, np.ones((2, 3)), np.ones((2, 4))), "arrays"),
         (lambda: flow_balance(xr.Dataset(), skip=-1), "skip"),
+        (lambda: proposition4_check(S, S, S, S, kappa="mean"), "kappa"),
     ],
 )
 def test_bad_input(call, match):
