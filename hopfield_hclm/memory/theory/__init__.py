@@ -11,7 +11,7 @@
 - :func:`blackout_load`, :func:`extrapolate_blackout` -- finite-size scaling of the blackout load.
 """
 
-from .compare import compare
+from .compare import compare, sync_dataset
 from .dmft import DMFTConvergenceError, dmft, dmft_memory_bytes, gaussian_moment, initial_slope
 from .finite_size import blackout_load, extrapolate_blackout
 from .static import (
@@ -40,5 +40,6 @@ __all__ = [
     "graded_fixed_point",
     "initial_slope",
     "krotov_hopfield_capacity",
+    "sync_dataset",
     "sync_overlaps",
 ]
