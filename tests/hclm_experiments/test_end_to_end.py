@@ -1,7 +1,6 @@
 """Reduced HCLM study end to end: every surrogate and regime through the sweep engine, then every report
 and CLAIMS.md built from the exported netCDF files (the full study's code path at toy size)."""
 
-import os
 import re
 
 import numpy as np
