@@ -1,14 +1,8 @@
 """HCLM experiment reports (issue 7): ``experiments/hclm_*/`` -> ``data/hclm_*.nc`` -> REPORT.md + CLAIMS.md.
 
-Also holds ``SEEDED_RUNS``, the sweep kind the HCLM configs name
-(``kind = "hopfield_hclm.reports.hclm:SEEDED_RUNS"``): one work unit = ``trials`` calls of
-:func:`hopfield_hclm.hclm.run` with seeds ``trial_seeds(seed, trials)`` (child k of
-``SeedSequence(seed)``), stacked on a ``trial`` dimension. With the sweep's default common random
-numbers, trial k of every grid point has the same data, initial weights and batch order, so
-surrogates, regimes and coefficients are compared on paired seeds. A run that diverges is kept
-with NaN after its last completed epoch (``completed_epochs`` records how far it got). The
-run's per-epoch ``coef`` (λ_t) is renamed ``lambda_t`` so that it cannot collide with a swept
-``coef`` axis (the engine drops a unit variable that has an axis's name).
+The configs use the sweep engine's ``hclm`` kind (:mod:`hopfield_hclm.core.sweep.hclm_kind`): one
+work unit = ``trials`` seeded calls of :func:`hopfield_hclm.hclm.run` stacked on ``trial``, the
+per-epoch λ_t stored as ``lambda_t``, diverged runs kept with ``completed_epochs``.
 """
 
 from __future__ import annotations
@@ -16,84 +10,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..core.attrs import annotate
-from ..core.seeds import trial_seeds
-from ..core.sweep.kinds import Kind
 
-__all__ = ["SEEDED_RUNS", "HCLM_EXPERIMENTS", "build", "build_all"]
-
-_AXIS_META = {
-    "surrogate": ("entropy surrogate", "1"),
-    "regime": ("entropy-coefficient regime", "1"),
-    "coef": ("base entropy coefficient lambda (initial value for adaptive regimes)", "1"),
-    "n_train": ("training-set size", "1"),
-    "width": ("representation width d", "1"),
-    "lr": ("SGD learning rate", "1"),
-    "reward_noise": ("standard deviation of the rater's reward noise", "1"),
-    "reward_delay": ("reward delay", "epochs"),
-}
-_TRIAL_META = {
-    "trial": ("trial (seed index)", "1"),
-    "seed": ("run seed (child k of SeedSequence(root))", "1"),
-    "completed_epochs": ("epochs completed before the run stopped (= epochs when it did not diverge)", "1"),
-}
-
-
-def _hclm():
-    from .. import hclm
-
-    return hclm
-
-
-def _validate(*, trials, seed, **args) -> None:
-    from ..core.validation import check_int
-
-    check_int("trials", trials, minimum=1)
-    check_int("seed", seed, minimum=0)
-    if args.get("on_nan", "return") != "return":
-        raise ValueError("on_nan must be 'return' in a sweep (a diverged run is recorded, not raised)")
-    _hclm().validate_run_args(**{**args, "seed": 0})
-
-
-def _stack(runs: list[xr.Dataset], seeds: np.ndarray, completed: np.ndarray) -> xr.Dataset:
-    # the run's per-epoch "coef" (λ_t) would collide with a swept "coef" axis: it becomes "lambda_t"
-    runs = [r.rename({"coef": "lambda_t"}) if "coef" in r.variables else r for r in runs]
-    ds = xr.concat([r.drop_attrs() if hasattr(r, "drop_attrs") else r for r in runs], dim="trial",
-                   data_vars="all", coords="minimal", compat="override")
-    ds = ds.assign_coords(trial=np.arange(len(runs)), seed=("trial", seeds.astype(np.int64)))
-    ds["completed_epochs"] = ("trial", completed.astype(np.int64))
-    for name in runs[0].variables:
-        ds[name].attrs = dict(runs[0][name].attrs)
-    annotate(ds, _TRIAL_META)
-    ds.attrs = dict(runs[0].attrs)
-    ds.attrs.pop("stopped_reason", None)
-    ds.attrs.pop("completed_epochs", None)
-    return ds
-
-
-def _template(*, trials, seed, **args) -> xr.Dataset:
-    one = _hclm().run_template(**{**args, "seed": 0})
-    seeds = trial_seeds(seed, trials)
-    return _stack([one] * trials, seeds, np.zeros(trials))
-
-
-def _compute(*, trials, seed, **args) -> xr.Dataset:
-    _validate(trials=trials, seed=seed, **args)
-    args = {**args, "on_nan": "return"}
-    seeds = trial_seeds(seed, trials)
-    runs = [_hclm().run(seed=int(s), **args) for s in seeds]
-    completed = np.array([r.attrs["completed_epochs"] for r in runs])
-    return _stack(runs, seeds, completed)
-
-
-SEEDED_RUNS = Kind(
-    name="hclm_seeds", compute=_compute, template=_template, validate=_validate,
-    title="HCLM training runs over seeds",
-    references=("Tran, K. P. (2026) Human-Centered Learning Mechanics: A Dynamical Framework for "
-                "Entropy-Regulated Representation Learning, arXiv:2605.22940"),
-    axis_meta=_AXIS_META,
-)
-
+__all__ = ["HCLM_EXPERIMENTS", "build", "build_all"]
 
 # ------------------------------------------------------------------------------------ experiments
 

@@ -11,7 +11,7 @@ import hopfield_hclm as hh
 from hopfield_hclm.core.attrs import missing_cf_attrs
 from hopfield_hclm.core.seeds import trial_seeds
 
-KIND = 'kind = "hopfield_hclm.reports.hclm:SEEDED_RUNS"'
+KIND = 'kind = "hclm"'
 TINY = "n_train = 64\nn_test = 256\nn_feedback = 64\nfisher_samples = 16\nhidden = 16\nwidth = 8\n"
 CONFIGS = {
     "hclm_regimes/config.toml": f'{KIND}\ntitle = "regimes"\ntrials = 2\n[base]\nepochs = 10\n{TINY}'

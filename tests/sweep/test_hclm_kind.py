@@ -31,6 +31,17 @@ def test_hclm_sweep_equals_direct_runs(tmp_path):
         for k in range(2):
             direct = hh.hclm.run(coef=coef, epochs=2, seed=int(ds["seed"][k]))
             np.testing.assert_array_equal(ds["train_loss"].sel(coef=coef).isel(trial=k), direct["train_loss"])
+            # the per-epoch coefficient survives a swept "coef" axis under its own name
+            np.testing.assert_array_equal(ds["lambda_t"].sel(coef=coef).isel(trial=k), direct["coef"])
+    assert (ds["completed_epochs"] == 2).all()
+
+
+def test_a_sweep_refuses_to_raise_on_nan(tmp_path):
+    cfg = tmp_path / "raise.toml"
+    cfg.write_text(SWEEP.replace("epochs = 2", "epochs = 2\non_nan = 'raise'"))
+    with pytest.raises(ValueError, match="on_nan"):
+        run_sweep(cfg, tmp_path / "raise.zarr", executor="serial")
+    assert not (tmp_path / "raise.zarr").exists()
 
 
 def test_bad_hclm_config_fails_before_a_store(tmp_path):

@@ -89,6 +89,19 @@ def _axis_attrs(kind: Kind, template: xr.Dataset, name: str) -> dict[str, str]:
     return {"long_name": name.replace("_", " "), "units": "1"}
 
 
+def _axis_echoes(template: xr.Dataset, spec: SweepSpec) -> list[str]:
+    """Unit variables named like a swept axis: scalar echoes of the axis value are dropped; a unit
+    variable with dims that shares an axis's name would be silently lost, so it is refused."""
+    echoes = [name for name in spec.dims if name in template.variables]
+    for name in echoes:
+        if template[name].ndim:
+            raise ValueError(
+                f"kind {spec.kind!r} returns a variable {name!r} with dims {template[name].dims}, which has the "
+                f"name of the swept axis {name!r}; rename the variable in the kind or sweep another argument"
+            )
+    return echoes
+
+
 def skeleton(spec: SweepSpec) -> xr.Dataset:
     """The sweep Dataset with lazy fill-valued data (dask), real coordinates and all attrs."""
     import dask.array as da
@@ -96,7 +109,7 @@ def skeleton(spec: SweepSpec) -> xr.Dataset:
     kind = get_kind(spec.kind)
     units = work_units(spec)
     templates = [kind.template(**u.args) for u in units]
-    first = templates[0].drop_vars([d for d in spec.dims if d in templates[0].variables])
+    first = templates[0].drop_vars(_axis_echoes(templates[0], spec))
     grid = spec.dims
     gshape = spec.shape
     data_vars = {}
