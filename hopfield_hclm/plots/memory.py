@@ -10,6 +10,7 @@ Labels come from the Dataset's ``long_name``/``units`` attrs.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping
 
 import numpy as np
@@ -70,14 +71,39 @@ def alpha_ratio(ds: xr.Dataset, alpha_c: float | Mapping[int, float]) -> xr.Data
     return ratio
 
 
+def rs_theory_curve(ds: xr.Dataset, *, x: str = "load", points: int = 200) -> tuple[np.ndarray, np.ndarray] | None:
+    """The replica-symmetric retrieval overlap m(alpha) (Amit, Gutfreund & Sompolinsky 1985) over the
+    sweep's load range, where the sweep is the binary, zero-diagonal, zero-temperature Hopfield
+    network that theory describes; ``None`` for any other sweep. Returns ``(alpha, m)``; m is NaN
+    above alpha_c = 0.1379."""
+    try:
+        config = json.loads(ds.attrs["config"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    base, axes = config.get("base", {}), config.get("axes", {})
+    if x != "load" or x not in ds.dims or any(k in axes for k in ("model", "units", "order", "temperature", "self_coupling")):
+        return None
+    if (base.get("model", "hopfield"), base.get("units", "binary"), base.get("order", 1)) != ("hopfield", "binary", 1):
+        return None
+    if base.get("temperature", 0.0) or base.get("self_coupling"):
+        return None
+    from ..memory.theory import ags_overlap
+
+    loads = np.asarray(ds[x].values, dtype=float)
+    alpha = np.linspace(loads.min(), loads.max(), points)
+    return alpha, np.array([ags_overlap(a) for a in alpha])
+
+
 def recovery_curves(
     ds: xr.Dataset, *, threshold: float = 0.9, alpha_c: float | Mapping[int, float] | None = None,
-    x: str = "load",
+    x: str = "load", theory: bool = True,
 ):
     """Transient-recovery curves: m*(T) (solid) and m_inf (dashed) against ``x``, one colour per curve.
 
     A curve per combination of the other grid dims (order, cue, ...). With ``alpha_c`` a second
     panel shows the same against alpha/alpha_c (Clark 2025, arXiv:2506.05303, transient-recovery curves).
+    With ``theory`` the replica-symmetric m(alpha) of :func:`rs_theory_curve` is drawn beside m_inf
+    where the sweep is the model that theory describes.
     """
     if x not in ds.dims:
         raise ValueError(f"x must be a grid dimension of the sweep, one of {grid_dims(ds)}; got {x!r}")
@@ -103,6 +129,9 @@ def recovery_curves(
                 ax.errorbar(xs, y, yerr=e, fmt=style, color=color, ms=3, capsize=2,
                             label=f"{what} {tag}".strip())
         ax.axhline(threshold, color="0.6", lw=0.8, ls=":")
+        curve = rs_theory_curve(ds, x=x) if theory and panel == "x" else None
+        if curve is not None:
+            ax.plot(*curve, color="k", lw=1.2, label="RS theory m(alpha), N -> inf (AGS 1985)")
         if panel == "ratio":
             ax.axvline(1.0, color="0.4", lw=0.8, ls=":")
             ax.set_xlabel(label(alpha_ratio(ds, alpha_c)))

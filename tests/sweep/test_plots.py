@@ -69,3 +69,26 @@ def test_phase_diagram_values_are_transient_only_fractions(partial_sweep):
 def test_bad_axis_is_refused(partial_sweep):
     with pytest.raises(ValueError, match="x must be a grid dimension"):
         plots.recovery_curves(partial_sweep, x="neurons")
+
+
+def test_binary_hopfield_recovery_curves_draw_the_rs_theory(partial_sweep):
+    """The AGS replica-symmetric overlap is drawn beside m_inf, with the exact theory values."""
+    from hopfield_hclm.memory.theory import ags_overlap
+
+    fig = plots.recovery_curves(partial_sweep, threshold=0.9)
+    lines = [ln for ln in fig.axes[0].get_lines() if "RS theory" in str(ln.get_label())]
+    assert len(lines) == 1
+    alpha, m = lines[0].get_xdata(), lines[0].get_ydata()
+    assert alpha.min() == pytest.approx(0.05) and alpha.max() == pytest.approx(0.3)
+    for a, y in list(zip(alpha, m))[::40]:
+        expected = ags_overlap(a)
+        assert (np.isnan(y) and np.isnan(expected)) or y == pytest.approx(expected)
+    assert np.isnan(m[alpha > 0.139]).all() and (m[alpha < 0.137] > 0.96).all()
+
+
+def test_no_rs_theory_for_models_it_does_not_describe(partial_sweep):
+    graded = partial_sweep.copy()
+    graded.attrs["config"] = graded.attrs["config"].replace('"units":"binary"', '"units":"graded"')
+    assert '"units":"graded"' in graded.attrs["config"]
+    assert plots.rs_theory_curve(graded) is None
+    assert plots.rs_theory_curve(partial_sweep) is not None
