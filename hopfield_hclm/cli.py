@@ -40,7 +40,7 @@ def _sweep(args: argparse.Namespace) -> int:
         raise UsageError("sweep: --gpu needs --executor dask (GPU workers are Dask resources)")
     progress = None if args.progress is None else args.progress
     ds = run_sweep(spec, out, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
-                   resources=resources, progress=progress)
+                   resources=resources, threads=args.threads, progress=progress)
     done = int(ds["completed"].sum())
     print(f"sweep store: {os.path.abspath(out)} ({done}/{ds['completed'].size} grid points complete)")
     if args.config is None:
@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help=f"Zarr store to write or resume (default sweep: {DEFAULT_OUT})")
     p.add_argument("--executor", default="process", choices=("process", "dask", "serial"))
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--threads", type=int, help="torch threads per worker (default: cores / workers)")
     p.add_argument("--scheduler", help="join an existing Dask cluster at tcp://HOST:PORT (with --executor dask)")
     p.add_argument("--gpu", action="store_true", help="send each unit to a Dask worker with resource GPU=1")
     p.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")

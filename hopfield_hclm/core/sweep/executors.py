@@ -67,11 +67,14 @@ class ExecutorConfig:
     workers: int | None = None
     scheduler: str | None = None
     resources: Mapping[str, float] | None = None
+    threads_per_worker: int | None = None
 
     def __post_init__(self) -> None:
         check_choice("executor", self.kind, EXECUTORS)
         if self.workers is not None:
             check_int("workers", self.workers, minimum=1)
+        if self.threads_per_worker is not None:
+            check_int("threads", self.threads_per_worker, minimum=1)
         if self.scheduler is not None:
             if self.kind != "dask":
                 raise ValueError("scheduler is only used with executor='dask'")
@@ -88,7 +91,10 @@ class ExecutorConfig:
 
     @property
     def threads(self) -> int | None:
-        """Torch threads each unit should use, or None to leave a remote worker's setting alone."""
+        """Torch threads each unit should use (``threads_per_worker`` if given, else the machine's cores
+        shared evenly), or None to leave the caller's / a remote worker's setting alone."""
+        if self.threads_per_worker is not None:
+            return self.threads_per_worker
         if self.kind == "dask" and self.scheduler:
             return None
         if self.kind == "serial":

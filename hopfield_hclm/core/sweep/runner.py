@@ -26,13 +26,20 @@ ProgressCallback = Callable[[int, int, WorkUnit], None]
 
 
 def compute_unit(kind_name: str, args: dict[str, Any], threads: int | None) -> UnitResult:
-    """Worker side: run one unit with ``threads`` torch threads and return its arrays."""
-    if threads is not None:
-        import torch
+    """Worker side: run one unit with ``threads`` torch threads and return its arrays.
 
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-    ds = get_kind(kind_name).compute(**args)
+    The thread count is restored afterwards, so the serial executor leaves its caller as it was.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if threads is not None and threads != before:
+        torch.set_num_threads(threads)
+    try:
+        ds = get_kind(kind_name).compute(**args)
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
     return UnitResult.from_dataset(ds)
 
 
@@ -55,6 +62,7 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     resources: Mapping[str, float] | None = None,
+    threads: int | None = None,
     progress: bool | ProgressCallback | None = None,
     max_retries: int = 3,
 ) -> xr.Dataset:
@@ -66,6 +74,8 @@ def run_sweep(
         executor: "process" (local worker processes), "dask" (LocalCluster, or ``scheduler``) or "serial".
         workers: worker count (default: the machine's cores; ignored with ``scheduler``).
         resources: Dask resources each unit needs, e.g. ``{"GPU": 1}``.
+        threads: torch threads per unit (default: the machine's cores shared evenly among the local
+            workers; left alone for the serial executor and an external Dask cluster).
         progress: None = a tqdm bar on a terminal only; True/False force it; a callable gets
             ``(done, total, unit)`` after each unit is written.
         max_retries: resubmissions of a unit whose worker was lost.
@@ -73,7 +83,8 @@ def run_sweep(
     Returns the sweep Dataset, dims ``(*axes, *unit dims)``; points not computed are NaN.
     """
     spec = spec_or_path if isinstance(spec_or_path, SweepSpec) else load_spec(spec_or_path)
-    config = ExecutorConfig(kind=executor, workers=workers, scheduler=scheduler, resources=resources)
+    config = ExecutorConfig(kind=executor, workers=workers, scheduler=scheduler, resources=resources,
+                            threads_per_worker=threads)
     from ..validation import check_int
 
     check_int("max_retries", max_retries, minimum=0)

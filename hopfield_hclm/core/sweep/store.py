@@ -252,12 +252,10 @@ def open_sweep(path: str | os.PathLike, *, mask: bool = True) -> xr.Dataset:
     if not os.path.isdir(path):
         raise ValueError(f"{path!r} is not a sweep store (no such directory)")
     read_attrs(path)
-    ds = xr.open_zarr(path, consolidated=False, zarr_format=3).load()
-    for name in ds.data_vars:
-        if "_FillValue" in ds[name].encoding:
-            pass
-        ds[name].encoding = {}
-    for name in ds.coords:
+    # chunks=None reads through zarr directly: a dask graph over one chunk per grid point costs more
+    # than the read itself for the small per-unit chunks a sweep has
+    ds = xr.open_zarr(path, consolidated=False, zarr_format=3, chunks=None).load()
+    for name in ds.variables:
         ds[name].encoding = {}
     if mask and COMPLETED in ds and not bool(ds[COMPLETED].all()):
         done = ds[COMPLETED]
