@@ -199,8 +199,8 @@ def main() -> None:
     rows += async_rows
 
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {args.device}")
-    print(f"| benchmark | ratio | engine s | reference s | target |")
-    print(f"|---|---|---|---|---|")
+    print("| benchmark | ratio | engine s | reference s | target |")
+    print("|---|---|---|---|---|")
     targets = ["≥ 0.60"] * 4 + ["≥ 5", "≥ 20", "—"]
     for (label, ratio, t_engine, t_ref), target in zip(rows, targets):
         print(f"| {label} | {ratio:.2f} | {t_engine:.4g} | {t_ref:.4g} | {target} |")

@@ -9,9 +9,6 @@ included verbatim.
 
 from __future__ import annotations
 
-import glob
-import os
-
 from .builder import EXPERIMENTS, build_report, experiment_parts
 
 __all__ = ["EXPERIMENTS", "build_report", "experiment_parts"]

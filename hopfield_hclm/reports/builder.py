@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import xarray as xr
 
-from ..core.sweep import export_netcdf, load_spec, run_sweep
+from ..core.sweep import export_netcdf, run_sweep
 
 
 @dataclass(frozen=True)

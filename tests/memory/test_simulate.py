@@ -204,7 +204,8 @@ def test_single_pattern_max_other_overlap_is_nan_not_zero():
 
 
 def test_graded_dispatch_matches_direct_call():
-    graded = pytest.importorskip("hopfield_hclm.memory.graded")
+    from hopfield_hclm.memory import graded
+
     args = dict(units="graded", update="continuous", neurons=60, load=0.1, steps=6, dt=0.1, trials=3, seed=5,
                 gain=1.5, cue_strength=0.8, record_every=2)
     ds = simulate(**args)
@@ -225,7 +226,6 @@ def test_graded_dispatch_matches_direct_call():
 
 
 def test_graded_defaults_and_device(device):
-    pytest.importorskip("hopfield_hclm.memory.graded")
     ds = simulate(units="graded", update="continuous", neurons=40, load=0.05, steps=3, dt=0.1, trials=2,
                   device=device)
     assert set(ds.data_vars) >= {"overlap", "speed", "retrieval_force"}

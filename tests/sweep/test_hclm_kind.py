@@ -3,13 +3,9 @@
 import numpy as np
 import pytest
 
-train = pytest.importorskip("hopfield_hclm.hclm.train")
-if not hasattr(train, "run_template"):
-    pytest.skip("hopfield_hclm.hclm.train has no run_template yet", allow_module_level=True)
-
-import hopfield_hclm as hh  # noqa: E402
-from hopfield_hclm.core.attrs import missing_cf_attrs  # noqa: E402
-from hopfield_hclm.core.sweep import loads_spec, run_sweep  # noqa: E402
+import hopfield_hclm as hh
+from hopfield_hclm.core.attrs import missing_cf_attrs
+from hopfield_hclm.core.sweep import loads_spec, run_sweep
 
 SWEEP = """
 kind = "hclm"

@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
-import xarray as xr
 
-hh = pytest.importorskip("hopfield_hclm").memory
-simulation = pytest.importorskip("hopfield_hclm.memory.simulation")
+import hopfield_hclm
+from hopfield_hclm.core.attrs import missing_cf_attrs
+from hopfield_hclm.core.sweep import get_kind, loads_spec, run_sweep, work_units
 
-from hopfield_hclm.core.attrs import missing_cf_attrs  # noqa: E402
-from hopfield_hclm.core.sweep import get_kind, loads_spec, run_sweep, work_units  # noqa: E402
+hh = hopfield_hclm.memory
 
 SWEEP = """
 kind = "memory"

@@ -3,10 +3,8 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("hopfield_hclm.memory.simulation")
-
-from hopfield_hclm.core.sweep import SweepStore, UnitResult, get_kind, loads_spec, open_sweep, work_units  # noqa: E402
-from hopfield_hclm.plots import memory as plots  # noqa: E402
+from hopfield_hclm.core.sweep import SweepStore, UnitResult, get_kind, loads_spec, open_sweep, work_units
+from hopfield_hclm.plots import memory as plots
 
 SWEEP = """
 kind = "memory"

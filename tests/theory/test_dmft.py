@@ -68,9 +68,8 @@ def test_dataset_schema(case):
 
 
 def test_matches_engine_time_axis_and_overlap():
-    from hopfield_hclm.memory import simulation  # noqa: F401 -- skip cleanly if the engine is broken
+    import hopfield_hclm as hh
 
-    hh = pytest.importorskip("hopfield_hclm")
     sim = hh.memory.simulate(model="hopfield", units="graded", update="continuous", neurons=2000, load=0.3,
                              order=1, gain=GAIN, cue_strength=CUE, steps=STEPS, dt=DT, trials=12, seed=0)
     ds = theory.dmft(order=1, load=0.3, gain=GAIN, cue_strength=CUE, steps=STEPS, dt=DT, samples=SAMPLES, seed=1)
@@ -81,9 +80,8 @@ def test_matches_engine_time_axis_and_overlap():
 
 def test_self_coupling_removed_matches_engine():
     """n = 1 without the Hebbian diagonal: the DMFT drops exactly the g sqrt(alpha) delta part of Gamma."""
-    from hopfield_hclm.memory import simulation  # noqa: F401 -- skip cleanly if the engine is broken
+    import hopfield_hclm as hh
 
-    hh = pytest.importorskip("hopfield_hclm")
     sim = hh.memory.simulate(model="hopfield", units="graded", update="continuous", neurons=2000, load=0.3,
                              order=1, gain=GAIN, cue_strength=CUE, steps=STEPS, dt=DT, trials=12, seed=0,
                              self_coupling=False)

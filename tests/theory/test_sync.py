@@ -40,10 +40,9 @@ def test_exact_second_step_beats_amari_maginu(reference_runs):
 
 
 def test_with_engine_simulate():
-    hh = pytest.importorskip("hopfield_hclm")
-    simulate = getattr(hh.memory, "simulate", None)
-    if simulate is None:
-        pytest.skip("hh.memory.simulate not available yet")
+    import hopfield_hclm as hh
+
+    simulate = hh.memory.simulate
     ds = simulate(model="hopfield", units="binary", update="sync", neurons=N, load=ALPHA, steps=2,
                   cue_overlap=M0, trials=TRIALS, seed=0)
     runs = ds["overlap"].values
