@@ -74,18 +74,25 @@ def coefficient_summary(ds: xr.Dataset, var: str, *, epoch: int | None = None, w
     return fig
 
 
+def _lines_per_coef(ax, da: xr.DataArray, x, coefs, *, floor: float | None = None) -> None:
+    """One line (seed mean, band ± seed s.d.) per coefficient of ``da`` (dims ``coef, trial, <x>``),
+    coloured along viridis; ``floor`` clips the band's lower edge (for log axes)."""
+    cmap = plt.get_cmap("viridis")
+    for i, coef in enumerate(coefs):
+        mean, sd = _spread(da.sel(coef=coef))
+        color = cmap(i / max(1, len(coefs) - 1))
+        ax.plot(x, mean, color=color, label=f"λ0 = {coef:g}")
+        low = mean - sd if floor is None else np.maximum(mean - sd, floor)
+        ax.fill_between(x, low, mean + sd, color=color, alpha=0.2)
+
+
 def epoch_series(ds: xr.Dataset, var: str, *, surrogate: str, coefs=None, logy: bool = False) -> plt.Figure:
     """``var`` against epoch for one surrogate: one panel per regime, a line (± seed s.d.) per coefficient."""
     regimes = list(ds.regime.values)
     coefs = list(ds.coef.values) if coefs is None else list(coefs)
     fig, axes = plt.subplots(1, len(regimes), figsize=(4.2 * len(regimes), 3.4), sharey=True, squeeze=False)
-    cmap = plt.get_cmap("viridis")
     for ax, regime in zip(axes[0], regimes):
-        for i, coef in enumerate(coefs):
-            mean, sd = _spread(ds[var].sel(surrogate=surrogate, regime=regime, coef=coef))
-            color = cmap(i / max(1, len(coefs) - 1))
-            ax.plot(ds.epoch, mean, color=color, label=f"λ0 = {coef:g}")
-            ax.fill_between(ds.epoch, mean - sd, mean + sd, color=color, alpha=0.2)
+        _lines_per_coef(ax, ds[var].sel(surrogate=surrogate, regime=regime), ds.epoch, coefs)
         if logy:
             ax.set_yscale("log")
         ax.set_title(f"{surrogate}, regime = {regime}")
@@ -103,18 +110,11 @@ def step_series(ds: xr.Dataset, var: str, *, regime: str, logy: bool = True, smo
     """
     surrogates = list(ds.surrogate.values)
     fig, axes = plt.subplots(1, len(surrogates), figsize=(4.2 * len(surrogates), 3.4), squeeze=False)
-    cmap = plt.get_cmap("viridis")
-    coefs = list(ds.coef.values)
     for ax, surrogate in zip(axes[0], surrogates):
-        for i, coef in enumerate(coefs):
-            da = ds[var].sel(surrogate=surrogate, regime=regime, coef=coef)
-            if smooth > 1:
-                da = da.rolling(step=smooth, min_periods=1).mean()
-            mean, sd = _spread(da)
-            color = cmap(i / max(1, len(coefs) - 1))
-            ax.plot(ds.step, mean, color=color, label=f"λ0 = {coef:g}")
-            ax.fill_between(ds.step, np.maximum(mean - sd, 1e-12) if logy else mean - sd, mean + sd,
-                            color=color, alpha=0.2)
+        da = ds[var].sel(surrogate=surrogate, regime=regime)
+        if smooth > 1:
+            da = da.rolling(step=smooth, min_periods=1).mean()
+        _lines_per_coef(ax, da, ds.step, list(ds.coef.values), floor=1e-12 if logy else None)
         if logy:
             ax.set_yscale("log")
         ax.set_title(f"{surrogate}, regime = {regime}")
