@@ -19,7 +19,7 @@ import torch
 
 from .binary import BinaryModel, drop_coefficients, energy_drops, energy_per_neuron, glauber_update, \
     overlaps, project, threshold_update
-from .trajectory import BINARY_SERIES, Trajectory
+from .trajectory import BINARY_SERIES, Trajectory, record_times
 
 
 def draw_step_noise(generators: Sequence[np.random.Generator], neurons: int, *, asynchronous: bool,
@@ -42,6 +42,7 @@ class BinaryRecorder:
     def __init__(self, model: BinaryModel, *, steps: int, record_every: int, record_states: bool) -> None:
         self.model = model
         self.record_every = record_every
+        self.steps = steps
         self.records = steps // record_every + 1
         self.record_states = record_states
         self.columns: dict[str, list[torch.Tensor]] = {name: [] for name in BINARY_SERIES}
@@ -71,7 +72,7 @@ class BinaryRecorder:
 
     def trajectory(self, info: dict) -> Trajectory:
         """The :class:`Trajectory` of everything recorded; time in steps (sweeps)."""
-        time = np.arange(self.records, dtype=np.float64) * self.record_every
+        time = record_times(self.steps, self.record_every)
         series = {name: torch.stack([c.cpu() for c in cols], dim=1) for name, cols in self.columns.items()}
         states = torch.stack(self.states, dim=1) if self.record_states else None
         return Trajectory(time=time, series=series, states=states, info=info)

@@ -60,7 +60,7 @@ import torch
 
 from ..core.devices import resolve_device, resolve_dtype
 from ..core.validation import check_choice, check_int, check_real
-from .trajectory import GRADED_SERIES, Trajectory
+from .trajectory import GRADED_SERIES, Trajectory, record_times
 
 #: Default gain g.  With g = 2 the cued pure state of a single stored pattern is a strongly
 #: saturated fixed point (m = tanh(g m / sqrt(alpha)) gives m >= 0.957 whenever alpha <= 1), the
@@ -366,7 +366,7 @@ def integrate(
         dxdt, phi, m = fld.drift(x)
         record(steps // record_every, x, dxdt, phi, m)
 
-    time = np.arange(records, dtype=np.float64) * (record_every * dt)
+    time = record_times(steps, record_every, dt)
     _check_finite(buffers, x, time, steps * dt, skip_other=patterns.shape[1] == 1)
     series = {name: buf.t() for name, buf in buffers.items()}
     info = {

@@ -28,7 +28,7 @@ from ..core.seeds import trial_generators, trial_seeds
 from ..core.validation import check_choice, check_int, check_real
 from .binary import MODELS, BinaryModel
 from .patterns import binary_cue, check_patterns, random_patterns
-from .trajectory import SERIES_ATTRS, Trajectory
+from .trajectory import SERIES_ATTRS, Trajectory, record_times
 
 UNITS = ("binary", "graded")
 UPDATES = ("sync", "async", "continuous")
@@ -84,6 +84,10 @@ class SimulationSpec:
     def records(self) -> int:
         """Number of recorded time points, ``steps // record_every + 1``."""
         return self.steps // self.record_every + 1
+
+    def record_times(self) -> np.ndarray:
+        """Times of the records: sweeps for binary units, time constants for graded units."""
+        return record_times(self.steps, self.record_every, self.dt if self.units == "graded" else 1.0)
 
 
 def _check_flag(name: str, value) -> bool:

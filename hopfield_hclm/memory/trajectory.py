@@ -30,6 +30,14 @@ BINARY_SERIES: tuple[str, ...] = ("overlap", "max_other_overlap", "energy", "act
 GRADED_SERIES: tuple[str, ...] = ("overlap", "max_other_overlap", "energy", "speed", "retrieval_force")
 
 
+def record_times(steps: int, record_every: int, step_length: float = 1.0) -> np.ndarray:
+    """Times of the records, ``(steps // record_every + 1,)`` float64: ``k · record_every · step_length``.
+
+    ``step_length`` is 1 for binary units (time in sweeps) and ``dt`` for graded units (time constants).
+    """
+    return np.arange(steps // record_every + 1, dtype=np.float64) * (record_every * step_length)
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """Diagnostics of a batch of trials.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 
-import numpy as np
 import torch
 import xarray as xr
 
@@ -64,8 +63,7 @@ def template(**args) -> xr.Dataset:
 
     sim = _simulation()
     spec, _patterns = sim.resolve_spec(**_full_arguments(args))
-    step = spec.record_every * (spec.dt if spec.units == "graded" else 1.0)
-    time = np.arange(spec.records, dtype=np.float64) * step
+    time = spec.record_times()
     names = BINARY_SERIES if spec.units == "binary" else GRADED_SERIES
     series = {name: torch.zeros(spec.trials, spec.records, dtype=torch.float64) for name in names}
     return sim.to_dataset(Trajectory(time=time, series=series), spec)
