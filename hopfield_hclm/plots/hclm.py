@@ -7,16 +7,13 @@ across seeds (the seed spread, not a standard error).
 
 from __future__ import annotations
 
-import matplotlib
+import textwrap
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
 
-import textwrap  # noqa: E402
-
-from .labels import label as _label  # noqa: E402
+from .labels import label as _label
 
 
 def label(var) -> str:
