@@ -6,7 +6,8 @@ shape ``(trial or 1, pattern, neuron)``::
     dx_i/dt = -x_i + h_i,        h_i = G * sum_mu xi_i^mu (m_mu)^n,     G = g / sqrt(alpha)
     m_mu    = (1/N) sum_i xi_i^mu phi_i,      phi = tanh(x)
 
-with gain ``g``, load ``alpha`` (P = alpha N^n patterns) and interaction order ``n`` (n = 1: graded
+with gain ``g``, load ``alpha = P / N^n`` (the load the P stored patterns realise; ``simulate`` draws
+P = round(alpha_requested N^n) and couples with P / N^n) and interaction order ``n`` (n = 1: graded
 Hopfield network; n >= 2: dense associative memory with F(m) = m^(n+1)).  Time is measured in units
 of the time constant.  The normalisation G = g/sqrt(alpha) keeps the crosstalk noise O(1) at every
 load (Clark 2025, arXiv:2506.05303).  Pattern 0 (``patterns[:, 0]``) is the target.
@@ -292,7 +293,9 @@ def integrate(
         x0: ``(trial, neuron)`` initial state (not modified); sets device and dtype of the run.
         order: interaction order n >= 1.
         gain: g > 0; the coupling is G = g / sqrt(load).
-        load: alpha > 0 (only enters through G; P is ``patterns.shape[1]``).
+        load: alpha > 0 (only enters through G; P is ``patterns.shape[1]``).  Pass the realised load
+            P / N^n of the patterns (as ``simulate`` does), not a requested value that P = round(alpha N^n)
+            only approximates.
         dt: step in units of the time constant.
         steps: number of steps (>= 0); the horizon is ``steps * dt``.
         record_every: record the series every this many steps, and at time 0.

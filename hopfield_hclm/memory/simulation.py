@@ -81,6 +81,18 @@ class SimulationSpec:
         return asdict(self)
 
     @property
+    def realised_load(self) -> float:
+        """The load the stored patterns realise: P / N^n (exponential model: ln(P) / N).
+
+        ``load`` is the requested (nominal) value; P = round(load N^n) makes them differ by up to
+        1/(2 load N^n) relatively (2.4 % at N = 40, n = 4, P = 21).  Graded units use the realised
+        value in their coupling g / sqrt(P / N^n).
+        """
+        if self.model == "exponential":
+            return math.log(self.patterns) / self.neurons
+        return self.patterns / float(self.neurons) ** self.order
+
+    @property
     def records(self) -> int:
         """Number of recorded time points, ``steps // record_every + 1``."""
         return self.steps // self.record_every + 1
@@ -286,7 +298,8 @@ def _run_graded(spec: SimulationSpec, user_patterns, generators) -> Trajectory:
     x0 = graded.initial_state(targets, gain=spec.gain, cue_strength=spec.cue_strength, generators=generators,
                               device=spec.device, dtype=dtype)
     patterns_t = torch.from_numpy(patterns).to(device=spec.device, dtype=dtype)
-    return graded.integrate(patterns_t, x0, order=spec.order, gain=spec.gain, load=spec.load, dt=spec.dt,
+    # the coupling uses the load the patterns realise, P / N^n, not the requested one (DESIGN.md §3)
+    return graded.integrate(patterns_t, x0, order=spec.order, gain=spec.gain, load=spec.realised_load, dt=spec.dt,
                             steps=spec.steps, record_every=spec.record_every, self_coupling=spec.self_coupling,
                             record_states=spec.record_states, batch_invariant=patterns.shape[0] == 1)
 
@@ -337,6 +350,9 @@ def to_dataset(trajectory: Trajectory, spec: SimulationSpec) -> xr.Dataset:
                  {"long_name": "per-trial seed from SeedSequence(seed).spawn", "units": "1"}),
         "patterns": ((), np.int64(spec.patterns), {"long_name": "number of stored patterns P", "units": "1"}),
     }
+    if spec.units == "graded":
+        coords["realised_load"] = ((), np.float64(spec.realised_load), {
+            "long_name": "realised load P / N^n, the load in the graded coupling g / sqrt(P / N^n)", "units": "1"})
     if trajectory.states is not None:
         states = trajectory.states.detach().cpu().numpy()
         data_vars["state"] = (("trial", "time", "neuron"), states,
@@ -347,6 +363,9 @@ def to_dataset(trajectory: Trajectory, spec: SimulationSpec) -> xr.Dataset:
     settings = ("model", "units", "update", "neurons", "load", "order", "beta", "gain", "cue_overlap",
                 "cue_strength", "temperature", "self_coupling", "dt", "steps", "record_every", "backend")
     ds.attrs.update({name: _attr_value(getattr(spec, name)) for name in settings})
+    if spec.units == "graded":
+        ds.attrs["realised_load"] = spec.realised_load
+        ds.attrs["coupling_load"] = "realised_load (P / N^n); load is the requested value behind P = round(load N^n)"
     if spec.units == "binary":
         model = BinaryModel(spec.model, spec.neurons, spec.patterns, spec.order, spec.beta, spec.self_coupling)
         ds.attrs["exact_fields"] = int(spec.model != "exponential" and model.is_exact(resolve_dtype(spec.dtype)))
@@ -376,6 +395,8 @@ def simulate(*, model: str = "hopfield", units: str = "binary", update: str | No
         update: "sync" | "async" for binary units (default "async"), "continuous" for graded.
         neurons: N >= 1.
         load: α > 0; P = round(α N^order) (exponential: P = round(exp(α N))). Optional if ``patterns``.
+            Graded units use the realised load P / N^order in their coupling g / sqrt(P / N^order);
+            the result records both (attr ``load``: requested; coord and attr ``realised_load``).
         order: interaction order n (1 for hopfield/exponential, >= 2 for dense).
         patterns: None (draw P i.i.d. patterns per trial), an int P, or a ±1 array ``(pattern, neuron)``
             shared by all trials. Pattern 0 is the cued target.
@@ -396,7 +417,8 @@ def simulate(*, model: str = "hopfield", units: str = "binary", update: str | No
     Returns:
         ``xarray.Dataset`` with dims ``("trial", "time")``; ``len(time) == steps // record_every + 1``;
         variables ``overlap``, ``max_other_overlap``, ``energy``, ``activity`` (binary) or ``speed``,
-        ``retrieval_force`` (graded); coordinates ``time``, ``trial``, ``seed`` (on trial), ``patterns``.
+        ``retrieval_force`` (graded); coordinates ``time``, ``trial``, ``seed`` (on trial), ``patterns``
+        and, for graded units, ``realised_load``.
 
     Raises:
         ValueError: an invalid argument, before anything is allocated.
