@@ -1,7 +1,8 @@
 """Log-det entropy for large ``d`` without a ``d×d`` factorisation (the paper's stated limitation).
 
 Both estimators only touch ``Z_c`` (shape ``(batch, dim)``) through products, and estimate
-``H = ½ log det(Σ̂ + εI)`` with ``Σ̂ = Z_cᵀZ_c/B``:
+``H = ½ log det(Σ̂ + εI)`` with ``Σ̂ = Z_cᵀZ_c/B`` -- the same definition and the same default
+numerical floor ``ε`` (:data:`~.surrogates.DEFAULT_EPS`) as :func:`~.surrogates.logdet_entropy`:
 
 - :func:`logdet_entropy_slq` -- stochastic Lanczos quadrature (Ubaru, Chen & Saad, SIAM J. Matrix
   Anal. Appl. 38, 2017): Hutchinson's trace estimator ``tr log A ≈ (1/p) Σ vᵀ log(A) v`` with

@@ -28,6 +28,7 @@ __all__ = [
     "SURROGATES",
     "Surrogate",
     "effective_rank_entropy",
+    "gaussian_information_bound",
     "get_surrogate",
     "logdet_entropy",
     "renyi2_entropy",
@@ -35,7 +36,15 @@ __all__ = [
     "variance_entropy",
 ]
 
-DEFAULT_EPS = 1e-2  # = σ² for the default representation noise σ = 0.1 (Gaussian bound, DESIGN §5)
+#: Default numerical floor ε of the ε-regularised surrogates (log-det, variance, erank). A fixed
+#: absolute constant, *not* a noise level: the surrogates act on the noisy Z = h + σ·N(0, I), whose
+#: covariance already contains σ²I, so ε only keeps the factorisation finite for rank-deficient
+#: batches (Tran 2026, §5: "ε for numerical stability"). 1e-4 is 1 % of σ² at the default σ = 0.1, so
+#: for directions with eigenvalue ≥ σ² it shifts ½ log det by at most ½ d ε/σ² = 0.16 nat at d = 32
+#: (the previous ε = σ² added a floor of about (d/2) ln 2 = 11 nat). Float32 stays safe: both the
+#: d×d and the B×B matrices are εI (or I) + PSD with condition number ≤ 1 + λ_max/ε, e.g. 1e5 for
+#: λ_max = 10, far below 1/u ≈ 1.7e7. See docs/hclm.md, "The log-det entropy and the Gaussian bound".
+DEFAULT_EPS = 1e-4
 
 
 def _check_batch(z: torch.Tensor, *, min_batch: int = 2) -> None:
@@ -50,10 +59,14 @@ def _centre(z: torch.Tensor) -> torch.Tensor:
 
 
 def logdet_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS, *, form: str = "auto") -> torch.Tensor:
-    """Log-det covariance entropy ``H = ½ log det(Σ̂ + εI_d)``, ``Σ̂ = Z_cᵀZ_c/B``.
+    """Log-det covariance entropy ``H = ½ log det(Σ̂ + εI_d)``, ``Σ̂ = Z_cᵀZ_c/B`` (Tran 2026, §5).
 
-    With ``ε = σ²`` this is, up to a constant, the Gaussian upper bound on ``I(X; Z)`` for the noisy
-    representation ``Z = h(X) + σ·N(0, I)`` (Tran 2026, §5).
+    The literal surrogate: Gaussian differential entropy of the batch up to the constant
+    ``(d/2) log 2πe``, with ``ε`` a small numerical floor (default :data:`DEFAULT_EPS`). Applied to the
+    noisy ``Z = h + σ·N(0, I)`` it estimates ``½ log det(Σ_h + σ²I)``, i.e. the Gaussian bound on
+    ``I(X; Z)`` plus ``(d/2) log σ²`` (see :func:`gaussian_information_bound` for the bound itself,
+    computed from the noise-free ``h``). Do not set ``ε = σ²`` on noisy ``Z``: that counts the noise
+    twice, ``≈ ½ log det(Σ_h + 2σ²I)``.
 
     ``form``: ``"cov"`` factorises the ``d×d`` matrix ``Σ̂ + εI`` by Cholesky (O(B d² + d³));
     ``"gram"`` uses Sylvester's identity ``det(εI_d + Z_cᵀZ_c/B) = ε^d det(I_B + Z_cZ_cᵀ/(Bε))``
@@ -75,6 +88,33 @@ def logdet_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS, *, form: str = "au
         return _half_logdet(zc.transpose(-1, -2) @ zc / b + eps * eye)
     eye = torch.eye(b, dtype=z.dtype, device=z.device)
     return _half_logdet(eye + zc @ zc.transpose(-1, -2) / (b * eps)) + 0.5 * d * math.log(eps)
+
+
+def gaussian_information_bound(h: torch.Tensor, sigma: float, *, form: str = "auto") -> torch.Tensor:
+    """Gaussian-channel bound ``I_G = ½ log det(I_d + Σ̂_h/σ²)`` (nats) of the noise-free encoding ``h``.
+
+    For ``Z = h(X) + σ·N(0, I_d)`` with the noise independent of ``X``: ``I(X; Z) = h(Z) − h(Z|X)``,
+    ``h(Z|X) = (d/2) log(2πe σ²)``, and the Gaussian maximises differential entropy at fixed covariance
+    ``Σ_Z = Σ_h + σ²I``, so ``I(X; Z) ≤ ½ log det(Σ_h + σ²I) − (d/2) log σ² = ½ log det(I + Σ_h/σ²)``
+    (Cover & Thomas 2006, Thms 8.6.5 and 9.4.1; the bound Tran 2026 §6 uses "up to noise constants").
+    Here ``Σ_h`` is replaced by the biased sample covariance ``Σ̂_h = h_cᵀh_c/B`` of the rows of ``h``
+    (plug-in estimate over the empirical input distribution). It is ≥ 0, = 0 exactly for a constant
+    ``h`` (collapsed representation), and needs no ε: ``I + PSD`` is always factorisable.
+
+    ``form``: ``"cov"`` (``d×d``) or ``"gram"`` (``B×B``, Sylvester: ``det(I_d + h_cᵀh_c/(Bσ²)) =
+    det(I_B + h_c h_cᵀ/(Bσ²))``); ``"auto"`` takes the smaller. Computed in ``h``'s dtype (pass float64
+    for a reference). Shapes: ``h (..., batch, dim) -> (...)``; ``sigma > 0``.
+    """
+    _check_batch(h)
+    sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+    form = check_choice("form", form, ("auto", "cov", "gram"))
+    b, d = h.shape[-2], h.shape[-1]
+    if form == "auto":
+        form = "gram" if b < d else "cov"
+    hc = _centre(h) / (math.sqrt(b) * sigma)
+    if form == "cov":
+        return _half_logdet(torch.eye(d, dtype=h.dtype, device=h.device) + hc.transpose(-1, -2) @ hc)
+    return _half_logdet(torch.eye(b, dtype=h.dtype, device=h.device) + hc @ hc.transpose(-1, -2))
 
 
 def _half_logdet(mat: torch.Tensor) -> torch.Tensor:

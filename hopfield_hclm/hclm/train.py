@@ -1,11 +1,17 @@
 """The instrumented training loop ``run(...)``: one HCLM experiment -> one xarray Dataset over "epoch".
 
-Energy ``E(θ) = L_pred + λ_t H(Z)`` with ``Z = h_θ(X) + σε`` (Tran 2026, §§4–8; DESIGN §5), trained by
+Energy ``E(θ) = L_pred + λ_t H(Z)`` with ``Z = h_θ(X) + σ·N(0, I)`` (Tran 2026, §§4–8; DESIGN §5), trained by
 minibatch SGD (or Adam). Every step computes the two gradients ∇L and ∇H separately, so the
 entropy-flow terms (injection, dissipation, λ*), the Euclidean information force and the first-order
 predicted change of H come for free; the measured change of H is one extra forward pass on the same
 batch with the same noise. The controller sets λ_t; the simulated rater scores every epoch in every
 regime. See ``docs/hclm.md`` for every default and why.
+
+Two log-det quantities are recorded and kept apart: ``entropy`` is the training surrogate itself,
+``H = ½ log det(Σ̂_Z + εI)`` on the noisy training batches with the small numerical floor ``ε = eps``
+(default 1e-4, not σ²); ``information_bound`` is the Gaussian-channel bound on ``I(X; Z)``,
+``I_G = ½ log det(I + Σ̂_h/σ²)``, from the noise-free encoding of the whole training set (what the §6–§7
+analysis uses). ``H ≈ I_G + (d/2) log σ²`` up to batch sampling error.
 
 Failure policy: a non-finite loss, surrogate or gradient stops the run at once. With
 ``on_nan="raise"`` (default) a :class:`TrainingDivergedError` names the epoch, step and quantity and
@@ -42,7 +48,7 @@ from .controllers import (
 from .feedback import SimulatedRater
 from .flow import flat_grad, flow_terms, predicted_entropy_change
 from .force import metric_force
-from .surrogates import SURROGATES, Surrogate, get_surrogate
+from .surrogates import DEFAULT_EPS, SURROGATES, Surrogate, gaussian_information_bound, get_surrogate
 from .tasks import RepresentationMLP, TaskData, make_task
 
 __all__ = [
@@ -116,7 +122,8 @@ class RunConfig:
 
     @property
     def surrogate_eps(self) -> float:
-        return self.sigma**2 if self.eps is None else self.eps
+        """The surrogates' numerical floor ε: ``eps``, or :data:`~.surrogates.DEFAULT_EPS` (1e-4) if None."""
+        return DEFAULT_EPS if self.eps is None else self.eps
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -188,9 +195,7 @@ def validate_run_args(**kwargs) -> RunConfig:
     if c.regime == "rl" and coef_max <= 0:
         raise ValueError("coef_max must be > 0 for regime='rl' (the policy acts on log λ)")
     if c.eps is not None:
-        out["eps"] = check_real("eps", c.eps, low=0.0, low_open=True)
-    elif c.surrogate in ("logdet", "variance", "erank") and out["sigma"] == 0:
-        raise ValueError("eps must be given (> 0) when sigma = 0: the default eps is sigma**2")
+        out["eps"] = check_real("eps", c.eps, low=0.0, low_open=True)  # the surrogate floor ε, not σ²
     if c.target_entropy is not None:
         out["target_entropy"] = check_real("target_entropy", c.target_entropy)
     if not isinstance(c.device, str):
@@ -315,7 +320,10 @@ EPOCH_VARS: dict[str, tuple[str, str]] = {
     "test_loss_shift": ("test log-loss under nuisance covariate shift", "nat"),
     "gen_gap": ("generalisation gap test_loss - train_loss", "nat"),
     "test_error": ("test classification error at threshold 1/2", "1"),
-    "entropy": ("entropy surrogate H(Z) on training batches, epoch mean", "nat"),
+    "entropy": ("entropy surrogate H(Z) on the noisy training batches, epoch mean "
+                "(log-det: 1/2 log det(cov_Z + eps I))", "nat"),
+    "information_bound": ("Gaussian bound on I(X;Z): 1/2 log det(I + cov_h / sigma^2), noise-free encoding h "
+                          "of the whole training set, end of epoch (NaN if sigma = 0)", "nat"),
     "coef": ("entropy coefficient lambda_t, epoch mean over steps", "1"),
     "reward": ("rater reward received this epoch (noisy, delayed; NaN if none)", "1"),
     "utility": ("hidden decision utility of this epoch's model (noise-free, undelayed)", "1"),
@@ -432,7 +440,7 @@ def run(*, data: TaskData | None = None, **kwargs) -> xr.Dataset:
     optionally replaces the synthetic task with a :class:`TaskData` of the same shapes.
 
     Variables (dim ``epoch``): train_loss, test_loss, test_loss_shift, gen_gap, test_error,
-    entropy, coef, reward, utility, info_force, info_force_probe, info_force_metric, injection,
+    entropy (the surrogate on noisy batches), information_bound (Gaussian bound on I(X;Z)), coef, reward, utility, info_force, info_force_probe, info_force_metric, injection,
     dissipation, lambda_star, entropy_change_predicted, entropy_change_measured; with
     ``record_steps=True`` also per-step variables on dim ``step``. Same arguments -> identical Dataset
     values (all randomness from ``numpy.random.SeedSequence(seed)``, drawn on the CPU).
@@ -503,12 +511,13 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
             test_loss, test_err = _eval_loss(model, data.x_test, data.y_test)
             shift_loss, _ = _eval_loss(model, data.x_shift, data.y_shift)
             prob_fb = torch.sigmoid(model(data.x_feedback).squeeze(-1))
+            info_bound = _information_bound(model, data.x_train, cfg.sigma)
         utility, reward, rated = rater.rate(epoch, prob_fb, data.y_feedback)
         force_probe, force_metric = _probe_forces(model, surrogate, eps, probe_x, probe_y, probe_noise, cfg.damping)
         lam_star = table[:, 4][np.isfinite(table[:, 4])]
         values = dict(
             train_loss=train_loss, test_loss=test_loss, test_loss_shift=shift_loss, gen_gap=test_loss - train_loss,
-            test_error=test_err, entropy=table[:, 1].mean(), coef=float(np.mean(coefs)), reward=reward,
+            test_error=test_err, entropy=table[:, 1].mean(), information_bound=info_bound, coef=float(np.mean(coefs)), reward=reward,
             utility=utility, info_force=table[:, 5].mean(), info_force_probe=force_probe,
             info_force_metric=force_metric, injection=table[:, 2].mean(), dissipation=table[:, 3].mean(),
             lambda_star=lam_star.mean() if lam_star.size else np.nan,
@@ -530,6 +539,14 @@ def _store_steps(arrays, start: int, rows, coefs) -> None:
     for j, name in enumerate(_STEP_COLUMNS):
         arrays[name][start:stop] = table[:, j]
     arrays["step_coef"][start:stop] = coefs
+
+
+def _information_bound(model, x, sigma: float) -> float:
+    """``½ log det(I + Σ̂_h/σ²)`` of the noise-free encoding of ``x (n, input_dim)``, in float64 on the CPU."""
+    if sigma == 0:
+        return float("nan")
+    h = model.encode(x).detach().to("cpu", torch.float64)
+    return float(gaussian_information_bound(h, sigma))
 
 
 def _probe_forces(model, surrogate, eps, x, y, noise, damping) -> tuple[float, float]:
