@@ -13,9 +13,13 @@ not fitted from the same s-trend it is then used to predict -- a pooled fit over
 (``kappa="pooled"``) makes ``e ≈ κ(a − b)`` nearly automatic whenever all three are power laws.
 
 §6.3 / Corollary 1 (our reading): a noisy-representation bound of the form
-``gap ≲ C √(I(X;Z)/n)``; with the Gaussian channel bound ``I(X;Z) ≤ ½ log det(I + Σ/σ²) =
-H_logdet − ½ d log σ²`` (ε = σ²) growing like ``n^γ`` the gap decays at least like
-``n^{(γ−1)/2}``. :func:`corollary1_check` fits γ and the gap exponent and compares them.
+``gap ≲ C √(I(X;Z)/n)``; with the Gaussian channel bound ``I(X;Z) ≤ I_G = ½ log det(I + Σ_h/σ²)``
+growing like ``n^γ`` the gap decays at least like ``n^{(γ−1)/2}``. :func:`corollary1_check` fits γ
+and the gap exponent and compares them. ``I_G`` is computed from the *noise-free* encoding ``h`` (the
+training loop records it as ``information_bound``: the training set's plug-in covariance, no ε); it is
+0 for a collapsed representation. It is *not* the training surrogate ``½ log det(Σ̂_Z + εI)`` shifted
+by a constant: an earlier version used ``H_logdet − ½ d log σ²`` with ``ε = σ²`` on the noisy ``Z``,
+which is ``≈ ½ log det(2I + Σ_h/σ²)`` and has a floor ``(d/2) ln 2`` that flattens γ toward 0.
 
 Power laws are fitted by ordinary least squares of ``log y`` on ``log s`` (classical standard errors
 and a t-interval), and by a bootstrap over seeds (columns of a ``(scale, seed)`` array) that keeps
@@ -149,11 +153,23 @@ def bayes_log_loss(label_noise: float) -> float:
     return float(-(q * math.log(q) + (1 - q) * math.log(1 - q)))
 
 
-def gaussian_information(logdet_entropy, *, width: int, eps: float):
-    """Gaussian-channel bound ``½ log det(I + Σ/ε) = H_logdet − ½ d log ε`` (nats) with d = ``width``."""
-    width = check_int("width", width, minimum=1)
-    eps = check_real("eps", eps, low=0.0, low_open=True)
-    return logdet_entropy - 0.5 * width * math.log(eps)
+def gaussian_information(h, *, sigma: float):
+    """Gaussian-channel bound ``I_G = ½ log det(I_d + Σ̂_h/σ²)`` (nats) of noise-free encodings ``h``.
+
+    ``h``: array or tensor ``(..., n, d)`` (rows = inputs); ``Σ̂_h`` its biased sample covariance.
+    Computed in float64 by :func:`~.surrogates.gaussian_information_bound` (derivation there and in
+    ``docs/hclm.md``). Returns a float64 numpy array of shape ``(...)`` (0-d for one encoding).
+    Training runs record the same quantity per epoch as ``information_bound``.
+    """
+    import torch
+
+    from .surrogates import gaussian_information_bound
+
+    sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+    t = h.detach().to("cpu", torch.float64) if isinstance(h, torch.Tensor) else torch.as_tensor(np.asarray(h, dtype=np.float64))
+    if t.ndim < 2:
+        raise ValueError(f"h must have shape (..., n, d); got {tuple(t.shape)}")
+    return gaussian_information_bound(t, sigma).numpy()
 
 
 @dataclass(frozen=True)

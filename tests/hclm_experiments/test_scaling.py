@@ -126,7 +126,20 @@ def test_flow_balance_and_helpers():
     assert float(out["injection"]) == 2.0 and float(out["ratio"]) == 1.0
     assert bayes_log_loss(0.1) == pytest.approx(-(0.1 * math.log(0.1) + 0.9 * math.log(0.9)))
     assert bayes_log_loss(0.0) == 0.0
-    assert gaussian_information(1.0, width=4, eps=0.01) == pytest.approx(1.0 + 2 * math.log(100))
+
+
+
+def test_gaussian_information_is_the_noise_free_bound():
+    """½ log det(I + Σ̂_h/σ²): 0 for a constant encoding, the float64 reference otherwise, batched."""
+    rng = np.random.default_rng(5)
+    h = rng.standard_normal((3, 50, 4))
+    got = gaussian_information(h, sigma=0.2)
+    assert got.shape == (3,)
+    for k in range(3):
+        hc = h[k] - h[k].mean(0)
+        ref = 0.5 * np.linalg.slogdet(np.eye(4) + hc.T @ hc / (50 * 0.04))[1]
+        assert got[k] == pytest.approx(ref, rel=1e-12)
+    assert abs(float(gaussian_information(np.tile(rng.standard_normal(4), (50, 1)), sigma=0.2))) < 1e-12
 
 
 @pytest.mark.parametrize(
@@ -136,8 +149,8 @@ def test_flow_balance_and_helpers():
         (lambda: power_law_fit([1.0, 2.0], [1.0, 2.0, 3.0]), "values"),
         (lambda: power_law_fit(S, S, level=0.0), "level"),
         (lambda: bayes_log_loss(0.7), "label_noise"),
-        (lambda: gaussian_information(1.0, width=0, eps=0.1), "width"),
-        (lambda: gaussian_information(1.0, width=2, eps=0.0), "eps"),
+        (lambda: gaussian_information(np.ones((5, 2)), sigma=0.0), "sigma"),
+        (lambda: gaussian_information(np.ones(5), sigma=0.1), "h"),
         (lambda: bootstrap_seeds(len, np.ones((2, 3)), np.ones((2, 4))), "arrays"),
         (lambda: flow_balance(xr.Dataset(), skip=-1), "skip"),
         (lambda: proposition4_check(S, S, S, S, kappa="mean"), "kappa"),
