@@ -36,10 +36,11 @@ def _sweep(args: argparse.Namespace) -> int:
             raise UsageError("sweep: --out PATH is required with a CONFIG (the Zarr store to write or resume)")
         out = args.out
     resources = {"GPU": 1} if args.gpu else None
-    if args.gpu and args.executor != "dask":
+    executor = args.executor or ("dask" if args.scheduler else "process")
+    if args.gpu and executor != "dask":
         raise UsageError("sweep: --gpu needs --executor dask (GPU workers are Dask resources)")
     progress = None if args.progress is None else args.progress
-    ds = run_sweep(spec, out, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+    ds = run_sweep(spec, out, executor=executor, workers=args.workers, scheduler=args.scheduler,
                    resources=resources, threads=args.threads, progress=progress)
     done = int(ds["completed"].sum())
     print(f"sweep store: {os.path.abspath(out)} ({done}/{ds['completed'].size} grid points complete)")
@@ -165,10 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run or resume a sweep (no CONFIG: the embedded default sweep)")
     p.add_argument("config", nargs="?", help="TOML sweep config (experiments/<name>/config.toml)")
     p.add_argument("--out", help=f"Zarr store to write or resume (default sweep: {DEFAULT_OUT})")
-    p.add_argument("--executor", default="process", choices=("process", "dask", "serial"))
+    p.add_argument("--executor", default=None, choices=("process", "dask", "serial"),
+                   help="where units run (default: process; dask when --scheduler is given)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--threads", type=int, help="torch threads per worker (default: cores / workers)")
-    p.add_argument("--scheduler", help="join an existing Dask cluster at tcp://HOST:PORT (with --executor dask)")
+    p.add_argument("--scheduler", help="join an existing Dask cluster at tcp://HOST:PORT (implies --executor dask)")
     p.add_argument("--gpu", action="store_true", help="send each unit to a Dask worker with resource GPU=1")
     p.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")

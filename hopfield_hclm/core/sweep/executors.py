@@ -51,7 +51,44 @@ def threads_per_worker(workers: int) -> int:
     return max(1, cpu_count() // workers)
 
 
-def _init_process_worker(threads: int) -> None:
+PARENT_POLL_S = 0.5
+
+
+def exit_with_parent(parent_pid: int, *, interval: float = PARENT_POLL_S) -> None:
+    """Start a daemon thread that ends this process (``os._exit``) once ``parent_pid`` is gone.
+
+    A worker whose sweep process was killed (``kill -9`` runs no cleanup) is re-parented, so
+    ``os.getppid()`` changes; polling it costs nothing and needs no cooperation from the parent.
+    For a process that is not a direct child (a Dask worker under its nanny) the parent's pid is
+    probed with signal 0 instead. A worker alone would otherwise keep computing for nobody.
+    """
+    import threading
+
+    direct = os.getppid() == parent_pid
+
+    def gone() -> bool:
+        if direct:
+            return os.getppid() != parent_pid
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # pragma: no cover - alive, owned by someone else
+            return False
+        return False
+
+    def watch() -> None:
+        import time
+
+        while not gone():
+            time.sleep(interval)
+        os._exit(70)  # EX_SOFTWARE: nobody is left to receive the result
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _init_process_worker(threads: int, parent_pid: int) -> None:
+    exit_with_parent(parent_pid)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = str(threads)
     import torch
@@ -115,7 +152,7 @@ def open_executor(config: ExecutorConfig) -> Iterator[Executor]:
             max_workers=config.n_workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_process_worker,
-            initargs=(config.threads,),
+            initargs=(config.threads, os.getpid()),
         )
         try:
             yield pool

@@ -1,6 +1,8 @@
 """Run a sweep: spec -> work units -> executor -> store -> one Dataset.
 
-Resuming is the default: units whose ``completed`` flag is set are never recomputed. A unit
+Resuming is the default: units whose ``completed`` flag is set are never recomputed. One sweep
+at a time writes a store: a second one is refused while the first holds its lock (a lock left by
+a killed run is released by the kernel, so it never blocks a resume). A unit
 whose worker died is resubmitted (up to ``max_retries`` times); an error raised by the
 computation itself stops the sweep with the grid point named.
 """
@@ -19,6 +21,7 @@ import xarray as xr
 from .executors import ExecutorConfig, open_executor, worker_lost_errors
 from .grid import WorkUnit, work_units
 from .kinds import get_kind
+from .lock import store_lock
 from .spec import SweepSpec, load_spec
 from .store import SweepStore, UnitResult, check_writable, open_sweep
 
@@ -58,7 +61,7 @@ def run_sweep(
     spec_or_path: SweepSpec | str | os.PathLike,
     out: str | os.PathLike,
     *,
-    executor: str = "process",
+    executor: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     resources: Mapping[str, float] | None = None,
@@ -71,7 +74,9 @@ def run_sweep(
     Args:
         spec_or_path: a :class:`SweepSpec` or the path of a TOML config.
         out: store directory; resumed if it holds a store of the same config, refused if another.
-        executor: "process" (local worker processes), "dask" (LocalCluster, or ``scheduler``) or "serial".
+        executor: "process" (local worker processes), "dask" (LocalCluster, or ``scheduler``) or "serial";
+            default "dask" when ``scheduler`` is given, else "process".
+        scheduler: address ``tcp://HOST:PORT`` of a running Dask scheduler to join.
         workers: worker count (default: the machine's cores; ignored with ``scheduler``).
         resources: Dask resources each unit needs, e.g. ``{"GPU": 1}``.
         threads: torch threads per unit (default: the machine's cores shared evenly among the local
@@ -83,12 +88,20 @@ def run_sweep(
     Returns the sweep Dataset, dims ``(*axes, *unit dims)``; points not computed are NaN.
     """
     spec = spec_or_path if isinstance(spec_or_path, SweepSpec) else load_spec(spec_or_path)
+    if executor is None:
+        executor = "dask" if scheduler is not None else "process"
     config = ExecutorConfig(kind=executor, workers=workers, scheduler=scheduler, resources=resources,
                             threads_per_worker=threads)
     from ..validation import check_int
 
     check_int("max_retries", max_retries, minimum=0)
     check_writable(out)
+    with store_lock(out):
+        return _run_locked(spec, out, config, progress=progress, max_retries=max_retries)
+
+
+def _run_locked(spec: SweepSpec, out, config: ExecutorConfig, *, progress, max_retries: int) -> xr.Dataset:
+    """The body of :func:`run_sweep`, run while this process holds the store's lock."""
     store, _created = SweepStore.open_or_create(out, spec)
     done = store.completed()
     units = [u for u in work_units(spec) if not done[u.index]]
