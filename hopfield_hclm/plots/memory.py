@@ -36,6 +36,27 @@ def _figure(ncols: int = 1, nrows: int = 1, *, width: float = 5.0, height: float
     return fig, axes
 
 
+def _suptitle(fig, ds: xr.Dataset, what: str, detail: str = "", *, fontsize: float = 10) -> None:
+    """``<title>: <what> (<detail>)`` wrapped to the figure's width, without repeating ``what`` when the
+    sweep's title already says it (e.g. a title that ends in "transient recovery")."""
+    import textwrap
+
+    title = str(ds.attrs.get("title", "sweep")).strip()
+    text = title if what.lower() in title.lower() else f"{title}: {what}"
+    if detail:
+        text = f"{text} ({detail})"
+    # about 0.55 em per character: characters per line from the figure width in points
+    width = max(30, int(fig.get_figwidth() * 72 / (0.55 * fontsize)))
+    fig.suptitle("\n".join(textwrap.wrap(text, width)), fontsize=fontsize)
+
+
+def _tag(dim: str, value) -> str:
+    """Legend/panel label of one grid value; the self-coupling convention is spelled out."""
+    if dim == "self_coupling":
+        return "self-coupling kept" if bool(value) else "self-coupling removed"
+    return short(dim, value)
+
+
 def _groups(ds: xr.Dataset, exclude: tuple[str, ...]) -> list[dict]:
     """Every combination of the grid dims not in ``exclude`` (one curve each)."""
     dims = [d for d in grid_dims(ds) if d not in exclude]
@@ -100,51 +121,56 @@ def recovery_curves(
 ):
     """Transient-recovery curves: m*(T) (solid) and m_inf (dashed) against ``x``, one colour per curve.
 
-    A curve per combination of the other grid dims (order, cue, ...). With ``alpha_c`` a second
-    panel shows the same against alpha/alpha_c (Clark 2025, arXiv:2506.05303, transient-recovery curves).
-    With ``theory`` the replica-symmetric m(alpha) of :func:`rs_theory_curve` is drawn beside m_inf
-    where the sweep is the model that theory describes.
+    A curve per combination of the other grid dims (order, cue, ...); a sweep over ``self_coupling``
+    gets one panel per convention, titled with it. With ``alpha_c`` a second row of panels shows the
+    same against alpha/alpha_c (Clark 2025, arXiv:2506.05303, transient-recovery curves). With
+    ``theory`` the replica-symmetric m(alpha) of :func:`rs_theory_curve` is drawn beside m_inf where
+    the sweep is the model that theory describes.
     """
     if x not in ds.dims:
         raise ValueError(f"x must be a grid dimension of the sweep, one of {grid_dims(ds)}; got {x!r}")
     summary = _summary(ds, threshold)
-    panels = [("x", ds[x])]
-    if alpha_c is not None and x == "load":
-        panels.append(("ratio", None))
-    fig, axes = _figure(len(panels))
+    rows = ["x"] + (["ratio"] if alpha_c is not None and x == "load" else [])
+    split = "self_coupling" if x != "self_coupling" and "self_coupling" in grid_dims(ds) else None
+    columns = [{split: v} for v in ds[split].values.tolist()] if split else [{}]
+    groups = _groups(ds, (x,) + ((split,) if split else ()))
+    fig, axes = _figure(len(columns), len(rows), width=5.0 if len(groups) < 3 else 5.6)
     peak, peak_sem = _mean_sem(summary["peak_overlap"])
     final, final_sem = _mean_sem(summary["final_overlap"])
     import matplotlib.pyplot as plt
 
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for col, (panel, _) in enumerate(panels):
-        ax = axes[0, col]
-        for k, group in enumerate(_groups(ds, (x,))):
-            color = colors[k % len(colors)]
-            xs = ds[x] if panel == "x" else alpha_ratio(ds, alpha_c).sel({d: v for d, v in group.items() if d == "order"})
-            xs = np.broadcast_to(np.asarray(xs, dtype=float), ds[x].shape)
-            tag = ", ".join(short(d, v) for d, v in group.items())
-            for mean, sem, style, what in ((peak, peak_sem, "-o", "m*(T)"), (final, final_sem, "--s", "m_inf")):
-                y, e = mean.sel(group), sem.sel(group)
-                ax.errorbar(xs, y, yerr=e, fmt=style, color=color, ms=3, capsize=2,
-                            label=f"{what} {tag}".strip())
-        ax.axhline(threshold, color="0.6", lw=0.8, ls=":")
-        curve = rs_theory_curve(ds, x=x) if theory and panel == "x" else None
-        if curve is not None:
-            ax.plot(*curve, color="k", lw=1.2, label="RS theory m(alpha), N -> inf (AGS 1985)")
-        if panel == "ratio":
-            ax.axvline(1.0, color="0.4", lw=0.8, ls=":")
-            ax.set_xlabel(label(alpha_ratio(ds, alpha_c)))
-        else:
-            ax.set_xlabel(label(ds[x]))
-            if isinstance(alpha_c, (int, float)):
-                ax.axvline(alpha_c, color="0.4", lw=0.8, ls=":")
-        ax.set_ylabel("overlap with the target pattern")
-        ax.set_ylim(-0.05, 1.05)
-        _log_if_spread(ax, np.asarray(ds[x].values if panel == "x" else alpha_ratio(ds, alpha_c).values, dtype=float))
-    axes[0, 0].legend(fontsize=7, ncol=1 if len(_groups(ds, (x,))) < 4 else 2)
+    for r, panel in enumerate(rows):
+        for c, column in enumerate(columns):
+            ax = axes[r, c]
+            for k, group in enumerate(groups):
+                color = colors[k % len(colors)]
+                sel = dict(group, **column)
+                xs = ds[x] if panel == "x" else alpha_ratio(ds, alpha_c).sel({d: v for d, v in sel.items() if d == "order"})
+                xs = np.broadcast_to(np.asarray(xs, dtype=float), ds[x].shape)
+                tag = ", ".join(_tag(d, v) for d, v in group.items())
+                for mean, sem, style, what in ((peak, peak_sem, "-o", "m*(T)"), (final, final_sem, "--s", "m_inf")):
+                    ax.errorbar(xs, mean.sel(sel), yerr=sem.sel(sel), fmt=style, color=color, ms=3, capsize=2,
+                                label=f"{what} {tag}".strip())
+            ax.axhline(threshold, color="0.6", lw=0.8, ls=":")
+            curve = rs_theory_curve(ds, x=x) if theory and panel == "x" else None
+            if curve is not None:
+                ax.plot(*curve, color="k", lw=1.2, label="RS theory m(alpha), N -> inf (AGS 1985)")
+            if panel == "ratio":
+                ax.axvline(1.0, color="0.4", lw=0.8, ls=":")
+                ax.set_xlabel(label(alpha_ratio(ds, alpha_c)))
+            else:
+                ax.set_xlabel(label(ds[x]))
+                if isinstance(alpha_c, (int, float)):
+                    ax.axvline(alpha_c, color="0.4", lw=0.8, ls=":")
+            if column:
+                ax.set_title(", ".join(_tag(d, v) for d, v in column.items()), fontsize=9)
+            ax.set_ylabel("overlap with the target pattern")
+            ax.set_ylim(-0.05, 1.05)
+            _log_if_spread(ax, np.asarray(ds[x].values if panel == "x" else alpha_ratio(ds, alpha_c).values, dtype=float))
+    axes[0, 0].legend(fontsize=7, ncol=1 if len(groups) < 4 else 2)
     horizon = float(ds["time"].values[-1])
-    fig.suptitle(f"{ds.attrs.get('title', 'sweep')}: transient recovery (T = {horizon:g}, theta = {threshold:g})", fontsize=10)
+    _suptitle(fig, ds, "transient recovery", f"T = {horizon:g}, theta = {threshold:g}")
     return fig
 
 
@@ -164,11 +190,11 @@ def overlap_trajectories(ds: xr.Dataset, *, x: str = "load", max_panels: int = 6
                     label=short(x, value) if value is not None else None)
         ax.set_xlabel(label(ds["time"]))
         ax.set_ylabel(label(ds["overlap"]))
-        ax.set_title(", ".join(short(d, v) for d, v in group.items()) or "all trials", fontsize=9)
+        ax.set_title(", ".join(_tag(d, v) for d, v in group.items()) or "all trials", fontsize=9)
         ax.set_ylim(-0.05, 1.05)
     if values[0] is not None:
         axes[0, -1].legend(fontsize=6, ncol=2)
-    fig.suptitle(f"{ds.attrs.get('title', 'sweep')}: overlap trajectories", fontsize=10)
+    _suptitle(fig, ds, "overlap trajectories")
     return fig
 
 
@@ -183,9 +209,9 @@ def load_time_heatmap(ds: xr.Dataset, *, x: str = "load", max_panels: int = 6):
         ax.set_yticks(np.arange(ds.sizes[x]), [f"{v:.3g}" for v in ds[x].values], fontsize=6)
         ax.set_xlabel(label(ds["time"]))
         ax.set_ylabel(label(ds[x]))
-        ax.set_title(", ".join(short(d, v) for d, v in group.items()) or "all trials", fontsize=9)
+        ax.set_title(", ".join(_tag(d, v) for d, v in group.items()) or "all trials", fontsize=9)
     fig.colorbar(mesh, ax=axes[0, -1], label=label(ds["overlap"]))
-    fig.suptitle(f"{ds.attrs.get('title', 'sweep')}: overlap over time and load", fontsize=10)
+    _suptitle(fig, ds, "overlap over time and load")
     return fig
 
 
@@ -206,9 +232,9 @@ def phase_diagram(ds: xr.Dataset, *, cue: str | None = None, x: str = "load", th
         ax.set_yticks(np.arange(ds.sizes[cue]), [f"{v:.3g}" for v in ds[cue].values], fontsize=6)
         ax.set_xlabel(label(ds[x]))
         ax.set_ylabel(label(ds[cue]))
-        ax.set_title(", ".join(short(d, v) for d, v in group.items()) or "", fontsize=9)
+        ax.set_title(", ".join(_tag(d, v) for d, v in group.items()) or "", fontsize=9)
     fig.colorbar(mesh, ax=axes[0, -1], label=f"fraction of trials transient-only (theta = {threshold:g})")
-    fig.suptitle(f"{ds.attrs.get('title', 'sweep')}: transient-only retrieval", fontsize=10)
+    _suptitle(fig, ds, "transient-only retrieval")
     return fig
 
 
