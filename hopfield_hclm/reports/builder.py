@@ -52,7 +52,7 @@ def load_parts(name: str, root: str, *, rerun: bool, executor: str = "process", 
             ds = run_sweep(part.config, part.store, executor=executor, workers=workers)
             ds.attrs["sweep_wall_seconds"] = round(time.perf_counter() - start, 1)
             os.makedirs(os.path.dirname(part.netcdf), exist_ok=True)
-            export_netcdf(ds, part.netcdf)
+            export_netcdf(EXPORT_FILTERS.get(name, lambda d: d)(ds), part.netcdf)
         out[part.key] = xr.load_dataset(part.netcdf, engine="h5netcdf")
     return out
 
@@ -88,6 +88,9 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 Body = Callable[[dict[str, xr.Dataset], str], str]
 EXPERIMENTS: dict[str, Body] = {}
+#: optional per-experiment reduction of a finished sweep before it is written to data/ (drops per-step
+#: variables the report does not use, narrows dtypes) so the committed netCDF stays small
+EXPORT_FILTERS: dict[str, Callable[[xr.Dataset], xr.Dataset]] = {}
 
 
 def register(name: str):

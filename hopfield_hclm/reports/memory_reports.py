@@ -9,7 +9,7 @@ import xarray as xr
 from scipy.special import erf
 
 from ..plots.memory import ALPHA_C_HOPFIELD, load_time_heatmap, overlap_trajectories, phase_diagram, recovery_curves
-from .builder import markdown_table, register
+from .builder import EXPORT_FILTERS, markdown_table, register
 
 THRESHOLD = 0.9
 
@@ -48,48 +48,213 @@ def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
 # --- blackout ---------------------------------------------------------------------------------
 
 
+#: the previous report's horizon (sweeps), read again from the first sweeps of the same runs
+BLACKOUT_SHORT_HORIZON = 20
+#: correction exponents x of alpha_c(N) = alpha_inf + c N^(-x) shown one by one (the spread uses [1/4, 1])
+BLACKOUT_EXPONENTS = (0.25, 1 / 3, 0.5, 2 / 3, 1.0)
+#: candidate limits the extrapolation is asked to tell apart (issue 10)
+BLACKOUT_CANDIDATES = (0.138, 0.145)
+
+
+def blackout_export(ds: xr.Dataset) -> xr.Dataset:
+    """What data/blackout.nc keeps: the overlap and the per-sweep activity (float32), which is all the
+    report reads; energy and max_other_overlap are dropped."""
+    keep = [v for v in ("overlap", "activity", "completed") if v in ds]
+    out = ds[keep].copy()
+    for name in ("overlap", "activity"):
+        attrs = dict(out[name].attrs)
+        out[name] = out[name].astype("float32")
+        out[name].attrs = attrs
+    out.attrs["history"] = (ds.attrs.get("history", "") + "\nexport for the blackout report: variables energy, "
+                            "max_other_overlap dropped; overlap and activity stored as float32").strip()
+    return out
+
+
+EXPORT_FILTERS["blackout"] = blackout_export
+
+
+def _final_records(time: np.ndarray) -> int:
+    """Records in the summary's final window (last 10% of the horizon, at least two)."""
+    horizon = time[-1] - time[0]
+    return max(2, int((time >= time[-1] - 0.1 * horizon).sum()))
+
+
+def blackout_edges(ds: xr.Dataset, *, horizon: float | None = None, fixed_point: bool = False) -> xr.Dataset:
+    """alpha_c(N) by the blackout report's criterion, with its standard error.
+
+    A trial retrieves when m_inf (mean overlap over the final 10% of the horizon) is >= THRESHOLD; with
+    ``fixed_point`` it must also have stopped changing (activity 0 in the last sweep: at T = 0 an exact
+    fixed point, so it stays retrieved for ever). alpha_c(N): the load where the retrieving fraction first
+    falls below 1/2, linear interpolation (:func:`~hopfield_hclm.memory.theory.blackout_load`, 1000
+    bootstrap resamples of the trials, seed 0). The error is max(bootstrap s.e., step / sqrt(12)) with
+    step the grid spacing at the crossing: a crossing cannot be located better than the grid when the
+    fraction jumps between neighbouring loads. ``horizon``: read the runs only up to this time.
+    """
+    from ..memory import theory
+
+    if horizon is not None:
+        ds = ds.sel(time=ds["time"] <= horizon)
+    m = ds["overlap"]
+    if fixed_point:
+        m = m.where(ds["activity"].isel(time=-1) == 0, 0.0)
+    out = theory.blackout_load(m.to_dataset(name="overlap"), threshold=THRESHOLD, level=0.5,
+                               window=_final_records(ds["time"].values), bootstrap=1000, seed=0)
+    loads = ds["load"].values
+    floor = []
+    for edge in out["blackout_load"].values:
+        k = int(np.clip(np.searchsorted(loads, edge), 1, len(loads) - 1)) if np.isfinite(edge) else 1
+        floor.append((loads[k] - loads[k - 1]) / np.sqrt(12.0))
+    se = np.fmax(out["blackout_load_stderr"].values, np.asarray(floor))
+    out["blackout_load_stderr"] = (out["blackout_load_stderr"].dims, se, {
+        "long_name": "standard error of the blackout load: max(bootstrap, grid step / sqrt(12))", "units": "1"})
+    return out
+
+
+def _extrapolate(edges: xr.Dataset):
+    from ..memory.theory.finite_size import extrapolate_blackout_systematic
+
+    ok = np.isfinite(edges["blackout_load"].values)
+    return extrapolate_blackout_systematic(edges["neurons"].values[ok], edges["blackout_load"].values[ok],
+                                           edges["blackout_load_stderr"].values[ok], exponent_range=(0.25, 1.0),
+                                           points=76)
+
+
 @register("blackout")
 def blackout(datasets: dict[str, xr.Dataset], folder: str) -> str:
     import matplotlib.pyplot as plt
+
+    from ..memory.theory import ags_capacity, ags_overlap, extrapolate_blackout
+    from ..plots.theory import draw_finite_size
 
     ds = datasets[""]
     s = _summary(ds)
     final = s["final_overlap"]
     retrieved = (final >= THRESHOLD).where(s["valid"]).astype(float)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
-    rows = []
+    fixed = (ds["activity"].isel(time=-1) == 0).where(s["valid"])
+    alpha_c, m_c = ags_capacity()
+    horizon = float(ds["time"].values[-1])
+    edges = blackout_edges(ds)
+    edges_short = blackout_edges(ds, horizon=BLACKOUT_SHORT_HORIZON)
+    edges_fixed = blackout_edges(ds, fixed_point=True)
+    fss = _extrapolate(edges)
+    fss_short, fss_fixed = _extrapolate(edges_short), _extrapolate(edges_fixed)
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
     loads = ds["load"].values
+    rows = []
     for n in ds["neurons"].values:
         m, e = _mean(final.sel(neurons=n)), _sem(final.sel(neurons=n))
         frac = retrieved.sel(neurons=n).mean("trial")
         axes[0].errorbar(loads, m, yerr=e, fmt="-o", ms=3, capsize=2, label=f"N = {n}")
         axes[1].plot(loads, frac, "-o", ms=3, label=f"N = {n}")
-        edge = _crossing(loads, frac.values, 0.5)
-        rows.append([int(n), edge, _crossing(loads, m.values, 0.5)])
-    for ax in axes:
-        ax.axvline(ALPHA_C_HOPFIELD, color="0.3", ls=":", lw=1)
+        rows.append([int(n), float(edges_short["blackout_load"].sel(neurons=n)),
+                     float(edges_short["blackout_load_stderr"].sel(neurons=n)),
+                     float(edges["blackout_load"].sel(neurons=n)), float(edges["blackout_load_stderr"].sel(neurons=n)),
+                     float(edges_fixed["blackout_load"].sel(neurons=n)),
+                     float(edges_fixed["blackout_load_stderr"].sel(neurons=n)),
+                     _crossing(loads, m.values, 0.5)])
+    grid = np.linspace(loads.min(), alpha_c, 200)
+    axes[0].plot(grid, [ags_overlap(a) for a in grid], color="k", lw=1.5,
+                 label="replica-symmetric m(alpha) (AGS)")
+    axes[0].plot([alpha_c], [m_c], "k*", ms=8)
+    zoom = axes[0].inset_axes([0.08, 0.08, 0.45, 0.42])  # below capacity, where the AGS curve lives
+    below = loads <= alpha_c + 0.005
+    for n in ds["neurons"].values:
+        f = final.sel(neurons=n)
+        zoom.errorbar(loads[below], _mean(f).values[below], yerr=_sem(f).values[below], fmt="-o", ms=2, lw=0.8,
+                      capsize=1.5)
+    zoom.plot(grid, [ags_overlap(a) for a in grid], color="k", lw=1.5)
+    zoom.plot([alpha_c], [m_c], "k*", ms=6)
+    zoom.set_ylim(0.95, 1.002)
+    zoom.tick_params(labelsize=6)
+    zoom.set_title("zoom: alpha <= alpha_c", fontsize=6)
+    for ax in axes[:2]:
+        ax.axvline(alpha_c, color="0.3", ls=":", lw=1)
         ax.set_xlabel("load alpha = P / N")
-        ax.legend(fontsize=8)
-    axes[0].axhline(0.967, color="0.6", ls="--", lw=0.8)
-    axes[0].set_ylabel("equilibrium overlap m_inf (trial mean)")
+    axes[0].legend(fontsize=7, loc="upper right")
+    axes[1].legend(fontsize=7)
+    axes[0].set_ylabel(f"m_inf (trial mean over sweeps {horizon * 0.9:g}-{horizon:g})")
+    axes[0].set_title("overlap started on the pattern", fontsize=9)
+    axes[1].axhline(0.5, color="0.6", ls="--", lw=0.8)
     axes[1].set_ylabel(f"fraction of trials with m_inf >= {THRESHOLD}")
-    fig.suptitle("Binary Hopfield, async, started on the pattern: blackout (dotted: alpha_c = 0.138; dashed: m = 0.967)",
-                 fontsize=10)
+    axes[1].set_title(f"retrieving fraction after {horizon:g} sweeps", fontsize=9)
+    draw_finite_size(axes[2], edges, fss, reference=alpha_c)
+    axes[2].set_title("blackout load against size, extrapolated", fontsize=9)
+    fig.suptitle("Binary Hopfield (zero diagonal, T = 0, async) started on the pattern: blackout and its "
+                 "finite-size scaling (dotted: replica-symmetric alpha_c = 0.1379)", fontsize=10)
     img = _save(fig, folder, "blackout.png")
+
     table = []
     for n in ds["neurons"].values:
         for load in loads:
             f = final.sel(neurons=n, load=load)
+            theory_m = ags_overlap(float(load))
             table.append([int(n), float(load), int(ds["patterns"].sel(neurons=n, load=load)), float(_mean(f)),
-                          float(_sem(f)), float(retrieved.sel(neurons=n, load=load).mean("trial")),
+                          float(_sem(f)), theory_m, float(retrieved.sel(neurons=n, load=load).mean("trial")),
+                          float(fixed.sel(neurons=n, load=load).mean("trial")),
                           float(s["settled"].sel(neurons=n, load=load).astype(float).mean("trial"))])
+    undecided = ((final >= THRESHOLD) & (fixed == 0)).sum(("trial", "load"))
+
+    def fit_rows(result):
+        out = []
+        for x in BLACKOUT_EXPONENTS:
+            i = int(np.argmin(np.abs(np.asarray(result.exponents) - x)))
+            out.append([f"{x:.3g}", result.alpha_inf_by_exponent[i], result.stderr_by_exponent[i],
+                        result.chi2_by_exponent[i]])
+        return out
+
+    def summary_line(result, label):
+        free = result.free
+        lo, hi = (free.exponent_interval if free is not None else (float("nan"), float("nan")))
+        z = ", ".join(f"{c} lies {result.zscore(c):+.1f} total s.e. away" for c in BLACKOUT_CANDIDATES)
+        txt = (f"- **{label}:** alpha_inf = {result.alpha_inf:.4f} ± {result.total_stderr:.4f} "
+               f"(statistical {result.stat_stderr:.4f} ⊕ exponent spread {result.model_spread:.4f}; "
+               f"range {result.low:.4f}–{result.high:.4f} over x in [1/4, 1]); {z}.")
+        if free is not None:
+            txt += (f" Free exponent: x = {free.exponent:.2f} (Δχ² ≤ 1 for x in [{lo:.2f}, {hi:.2f}]"
+                    f"{'' if free.constrained else ', not bounded within the search range ' + str(free.search)}), "
+                    f"alpha_inf = {free.alpha_inf:.4f} ± {free.alpha_inf_stderr:.4f} (linearised), "
+                    f"χ² = {free.chi2:.2f} for {free.dof} dof.")
+        return txt
+
+    sep = abs(BLACKOUT_CANDIDATES[1] - BLACKOUT_CANDIDATES[0]) / fss.total_stderr
+    verdict = ("can" if sep >= 2 else "cannot") + f" tell {BLACKOUT_CANDIDATES[0]} from {BLACKOUT_CANDIDATES[1]}: " \
+        f"they differ by {sep:.1f} total standard errors (criterion fixed in advance: >= 2)"
+    fixed_exponent = extrapolate_blackout(edges["neurons"].values, edges["blackout_load"].values,
+                                          edges["blackout_load_stderr"].values, exponent=0.5)
     return "\n\n".join([
         "## Results", img,
-        "Edge location per N: the load where the fraction of retrieving trials crosses 1/2, and where the "
-        "trial-mean m_inf crosses 1/2 (linear interpolation between grid loads; NaN: no crossing in the range).",
-        markdown_table(["N", "alpha at retrieving fraction 1/2", "alpha at mean m_inf 1/2"], rows),
-        f"All points (m_inf: mean over the final window of the overlap; +- one standard error over {ds.sizes['trial']} trials):",
-        markdown_table(["N", "load", "P", "mean m_inf", "s.e.", f"fraction m_inf >= {THRESHOLD}", "fraction settled"], table),
+        "Left: trial-mean m_inf ± s.e. beside the replica-symmetric retrieval overlap m(alpha) of Amit, "
+        "Gutfreund & Sompolinsky (1987; `theory.ags_overlap`, defined up to alpha_c = 0.1379, star: "
+        f"m(alpha_c) = {m_c:.3f}). Middle: fraction of retrieving trials. Right: alpha_c(N) and its extrapolation.",
+        f"Edge location per N. Criterion (fixed before the run): a trial retrieves when m_inf >= {THRESHOLD}; "
+        "alpha_c(N) is where the retrieving fraction first falls below 1/2 (linear interpolation; ± max(bootstrap "
+        "s.e. over trials, grid step/sqrt(12))). Columns: the same runs read after the previous report's "
+        f"{BLACKOUT_SHORT_HORIZON} sweeps; after {horizon:g} sweeps (primary); after {horizon:g} sweeps counting "
+        "only trials that have reached a fixed point (activity 0 in the last sweep); and where the trial-mean "
+        "m_inf crosses 1/2.",
+        markdown_table(["N", f"alpha_c, T = {BLACKOUT_SHORT_HORIZON}", "s.e.", f"alpha_c, T = {horizon:g}", "s.e.",
+                        f"alpha_c, T = {horizon:g}, fixed point", "s.e.", "alpha at mean m_inf 1/2"], rows),
+        "Trials with m_inf >= 0.9 that had not reached a fixed point at the end (could still decay), summed "
+        "over loads: " + ", ".join(f"N = {int(n)}: {int(u)}" for n, u in zip(ds["neurons"].values, undecided.values))
+        + ".",
+        "### Finite-size extrapolation",
+        "alpha_c(N) = alpha_inf + c N^(-x), weighted least squares on the primary alpha_c(N). The exponent x "
+        "(1/nu in finite-size-scaling notation) is not known for this dynamical edge; the systematic is the "
+        "half-range of alpha_inf over x in [1/4, 1] (x = 1/2: crosstalk fluctuations of order N^(-1/2); "
+        "2/3: a mean-field saddle-node; 1: a rounded first-order transition; 1/4: the slow end quoted in "
+        "issue 10), combined in quadrature with the largest statistical error over that range "
+        "(`finite_size.extrapolate_blackout_systematic`).",
+        markdown_table(["x", "alpha_inf", "s.e.", "chi2 (dof = sizes - 2)"], fit_rows(fss)),
+        "\n".join([summary_line(fss, f"primary (T = {horizon:g})"),
+                   summary_line(fss_fixed, f"fixed points only (T = {horizon:g})"),
+                   summary_line(fss_short, f"previous horizon (T = {BLACKOUT_SHORT_HORIZON})")]),
+        f"The primary extrapolation {verdict}. With the exponent fixed at 1/2 alone: alpha_inf = "
+        f"{fixed_exponent.alpha_inf:.4f} ± {fixed_exponent.alpha_inf_stderr:.4f} (χ² = {fixed_exponent.chi2:.2f}).",
+        f"All points (m_inf: mean over the final 10% of the horizon; ± one standard error over {ds.sizes['trial']} "
+        "trials; AGS m: replica-symmetric overlap, NaN above alpha_c; fixed point: activity 0 in the last sweep):",
+        markdown_table(["N", "load", "P", "mean m_inf", "s.e.", "AGS m(alpha)", f"fraction m_inf >= {THRESHOLD}",
+                        "fraction at a fixed point", "fraction settled"], table),
     ])
 
 

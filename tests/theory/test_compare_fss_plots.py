@@ -110,4 +110,13 @@ def test_figures_return_labelled_figures():
                                       np.maximum(blackout["blackout_load_stderr"].values, 1e-3))
     fig = theory_plots.finite_size_figure(blackout, fit, reference=theory.ags_capacity()[0])
     assert isinstance(fig, Figure)
+    from hopfield_hclm.memory.theory.finite_size import extrapolate_blackout_systematic
+
+    three = theory.blackout_load(_sweep({100: 0.19, 400: 0.163, 1600: 0.15}, np.round(np.arange(0.1, 0.25, 0.005), 6), 50),
+                                 bootstrap=20)
+    spread = extrapolate_blackout_systematic(three["neurons"].values, three["blackout_load"].values,
+                                             np.maximum(three["blackout_load_stderr"].values, 1e-3), points=7)
+    fig = theory_plots.finite_size_figure(three, systematic=spread, reference=theory.ags_capacity()[0])
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("N^(-1/2)") and len(ax.lines) >= 4  # three fixed-x fits + the free fit
     assert missing_cf_attrs(sync_dataset(0.3, 0.5)) == []
