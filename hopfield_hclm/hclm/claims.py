@@ -25,6 +25,7 @@ Reference: Student (1908); paired design as in Box, Hunter & Hunter, *Statistics
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -80,6 +81,11 @@ def _check_level(level) -> float:
     return check_real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
+@lru_cache(maxsize=64)
+def _t_quantile(q: float, dof: int) -> float:
+    return float(stats.t.ppf(q, dof))
+
+
 def mean_interval(values, *, level: float = 0.95) -> Interval:
     """Student-t interval of the mean of ``values`` (shape ``(seed,)``, NaN dropped).
 
@@ -95,7 +101,7 @@ def mean_interval(values, *, level: float = 0.95) -> Interval:
     if n < 2:
         return Interval(mean, np.nan, np.nan, np.nan, n, level, "t")
     se = float(x.std(ddof=1) / np.sqrt(n))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    half = _t_quantile(0.5 + level / 2, n - 1) * se
     return Interval(mean, mean - half, mean + half, se, n, level, "t")
 
 
@@ -380,6 +386,64 @@ def _regimes(ds) -> list[str]:
     return [str(r) for r in ds.regime.values]
 
 
+class _Cube:
+    """Fast label look-up in a ``(..., trial)`` DataArray: ``sel`` and reductions over labelled dims.
+
+    A few hundred ``xarray.sel`` calls per report dominate its cost; this holds the values as one
+    numpy array with trial last. Selecting every labelled dim with scalars returns the ``(trial,)``
+    array; anything else returns a smaller ``_Cube``.
+    """
+
+    def __init__(self, da: xr.DataArray | None = None, *, dims=None, labels=None, values=None):
+        if da is not None:
+            dims = [d for d in da.dims if d != "trial"]
+            da = da.transpose(*dims, "trial")
+            labels = [list(da[d].values.tolist()) for d in dims]
+            values = np.asarray(da.values, dtype=float)
+        self.dims, self.labels, self.values = list(dims), list(labels), values
+
+    def _wrap(self, dims, labels, values):
+        return values if not dims else _Cube(dims=dims, labels=labels, values=values)
+
+    def sel(self, **kw):
+        unknown = set(kw) - set(self.dims)
+        if unknown:
+            raise KeyError(f"no dims {sorted(unknown)} in {self.dims}")
+        index, dims, labels = [], [], []
+        for d, lab in zip(self.dims, self.labels):
+            if d not in kw:
+                index.append(slice(None))
+                dims.append(d)
+                labels.append(lab)
+            elif isinstance(kw[d], (list, tuple, np.ndarray)):
+                index.append([lab.index(v) for v in kw[d]])
+                dims.append(d)
+                labels.append(list(kw[d]))
+            else:
+                index.append(lab.index(kw[d]))
+        values = self.values
+        for axis in reversed(range(len(index))):    # one axis at a time: numpy fancy indexing stays simple
+            sl = [slice(None)] * values.ndim
+            sl[axis] = index[axis]
+            values = values[tuple(sl)]
+        return self._wrap(dims, labels, values)
+
+    def _reduce(self, fn, dim):
+        axis = self.dims.index(dim)
+        dims = self.dims[:axis] + self.dims[axis + 1:]
+        labels = self.labels[:axis] + self.labels[axis + 1:]
+        return self._wrap(dims, labels, fn(self.values, axis=axis))
+
+    def mean(self, dim):
+        return self._reduce(np.mean, dim)
+
+    def max(self, dim):
+        return self._reduce(np.max, dim)
+
+    def min(self, dim):
+        return self._reduce(np.min, dim)
+
+
 def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
                     feedback: xr.Dataset | None = None) -> list[ClaimResult]:
     """Every checkable §8 statement of Tran (2026) against the sweep Datasets (see :data:`CRITERION`).
@@ -395,11 +459,16 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
     regs = _regimes(regimes)
     grid = _positive(regimes)
     high = [c for c in grid if c >= HIGH_COEF]
-    force = np.log(path_mean(regimes.info_force))
-    test, gap = final(regimes.test_loss), final(regimes.gen_gap)
-    unstable = late_variation(regimes.test_loss)
-    late_force = np.log(final(regimes.info_force, REWARD_WINDOW))
-    reward = final(regimes.reward, REWARD_WINDOW)
+    known = {"softmax", "variance", "logdet"}
+    if not set(map(str, regimes.surrogate.values)) <= known or "fixed" not in regs or 0.0 not in regimes.coef.values:
+        raise ValueError(f"regimes must hold surrogates among {sorted(known)}, the 'fixed' regime and coef 0; got "
+                         f"surrogate={list(map(str, regimes.surrogate.values))}, regime={regs}, "
+                         f"coef={list(regimes.coef.values)}")
+    force = _Cube(np.log(path_mean(regimes.info_force)))
+    test, gap = _Cube(final(regimes.test_loss)), _Cube(final(regimes.gen_gap))
+    unstable = _Cube(late_variation(regimes.test_loss))
+    late_force = _Cube(np.log(final(regimes.info_force, REWARD_WINDOW)))
+    reward = _Cube(final(regimes.reward, REWARD_WINDOW))
     geo = [s for s in ("variance", "logdet") if s in regimes.surrogate.values]
     not_found_10 = NOT_FOUND.format(issue="issue 10")
     not_found_7 = NOT_FOUND.format(issue="issue 7 (the previous report's claim list)")
@@ -423,7 +492,7 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
     if dynamics is not None:
         nstep = int(dynamics.sizes["step"])
         lo, hi = nstep // 2 + 1, nstep
-        cv = step_cv(dynamics.step_info_force.sel(regime="fixed"), lo, hi)
+        cv = _Cube(step_cv(dynamics.step_info_force.sel(regime="fixed"), lo, hi))
         dgrid = _positive(dynamics)
         pts = [_point(c, [_cond(cv.sel(surrogate=s, coef=c), cv.sel(surrogate="softmax", coef=c), "less",
                                 f"CV({s}) − CV(softmax)") for s in geo]) for c in [0.0] + dgrid]
@@ -487,7 +556,8 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
             criterion="test-loss instability (mean |ΔL_test| per epoch, second half of training), fixed regime, high λ "
                       f"= λ ≥ {HIGH_COEF:g}; difference > 0; diverged runs counted in the numbers",
             numbers=tuple(f"λ = {c:g}: instability {mean_sd(u.sel(coef=c))}"
-                          + (f", diverged {n_div[c]}/{int(u.sizes['trial'])}" if n_div else "") for c in [0.0] + grid)))
+                          + (f", diverged {n_div[c]}/{int(regimes.sizes['trial'])}" if n_div else "")
+                          for c in [0.0] + grid)))
     # ---------------------------------------------------------------- §8.2 variance: thermostats vs fixed at λ0
     quote82 = "both Thermostat and RL-thermostat stabilize and lower the test loss compared to fixed hybrid control"
     if "variance" in regimes.surrogate.values:
@@ -579,8 +649,8 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
     if dynamics is not None:
         f = dynamics.step_info_force.sel(regime="fixed")
         spe = int(dynamics.sizes["step"]) // int(dynamics.sizes["epoch"])
-        early = (np.log(f.sel(step=slice(4 * spe + 1, 5 * spe)).mean("step"))
-                 - np.log(f.sel(step=slice(1, spe)).mean("step")))
+        early = _Cube(np.log(f.sel(step=slice(4 * spe + 1, 5 * spe)).mean("step"))
+                      - np.log(f.sel(step=slice(1, spe)).mean("step")))
 
         def collapse(s, c):
             e = early.sel(surrogate=s, coef=c)
@@ -630,9 +700,9 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
         h = regimes.entropy.sel(surrogate="logdet", regime="fixed")
         ne = int(regimes.sizes["epoch"])
         e_mid = (2, max(2, ne // 4))
-        h1 = h.sel(epoch=int(regimes.epoch[0]))
-        hm = h.sel(epoch=slice(*e_mid)).mean("epoch")
-        hl = final(h)
+        h1 = _Cube(h.sel(epoch=int(regimes.epoch[0])))
+        hm = _Cube(h.sel(epoch=slice(*e_mid)).mean("epoch"))
+        hl = _Cube(final(h))
         pts = [_point(c, [_cond(hm.sel(coef=c), h1.sel(coef=c), "greater", f"H(epochs {e_mid[0]}–{e_mid[1]}) − H(epoch 1)"),
                           _cond(hl.sel(coef=c), hm.sel(coef=c), "less",
                                 f"H(last {FINAL_WINDOW}) − H(epochs {e_mid[0]}–{e_mid[1]})")]) for c in [0.0] + grid]

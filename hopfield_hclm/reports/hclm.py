@@ -7,6 +7,8 @@ per-epoch λ_t stored as ``lambda_t``, diverged runs kept with ``completed_epoch
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import xarray as xr
 
@@ -19,9 +21,42 @@ __all__ = ["HCLM_EXPERIMENTS", "build", "build_all"]
 HCLM_EXPERIMENTS = ("hclm_regimes", "hclm_feedback", "hclm_dynamics", "hclm_flow", "hclm_scaling")
 
 
+#: per-step series that no report reads, dropped from the exported netCDF to keep data/ small
+#: (hclm_flow keeps its own per-step flow terms)
+UNREPORTED = {
+    "hclm_dynamics": ("step_injection", "step_dissipation", "step_loss", "step_entropy_change_measured",
+                      "step_entropy_change_predicted"),
+}
+
+
+def compact_netcdf(name: str, root: str = ".") -> list[str]:
+    """Rewrite ``data/<name>*.nc`` without the :data:`UNREPORTED` variables, zlib-compressed (lossless).
+
+    Every kept value is bit-identical; the dropped names are listed in the ``dropped_variables``
+    attribute. Returns the paths rewritten.
+    """
+    from .builder import experiment_parts
+
+    done = []
+    for part in experiment_parts(name, root):
+        if not os.path.exists(part.netcdf):
+            continue
+        ds = xr.load_dataset(part.netcdf, engine="h5netcdf")
+        drop = [v for v in UNREPORTED.get(name, ()) if v in ds]
+        if drop:
+            ds = ds.drop_vars(drop)
+            ds.attrs["dropped_variables"] = " ".join(drop)
+        enc = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind in "fiu"}
+        tmp = part.netcdf + ".tmp"
+        ds.to_netcdf(tmp, engine="h5netcdf", encoding=enc)
+        os.replace(tmp, part.netcdf)
+        done.append(part.netcdf)
+    return done
+
+
 def run_experiments(names=HCLM_EXPERIMENTS, *, root: str = ".", rerun: bool = False, workers: int | None = 2,
                     executor: str = "process") -> dict[str, float]:
-    """Run (or resume) the sweeps of ``names`` and export ``data/<name>*.nc``; returns wall seconds per name."""
+    """Run (or resume) the sweeps of ``names`` and export ``data/<name>*.nc`` (compacted); wall seconds per name."""
     import time
 
     from .builder import load_parts
@@ -30,6 +65,7 @@ def run_experiments(names=HCLM_EXPERIMENTS, *, root: str = ".", rerun: bool = Fa
     for name in names:
         start = time.perf_counter()
         load_parts(name, root, rerun=rerun, executor=executor, workers=workers)
+        compact_netcdf(name, root)
         walls[name] = round(time.perf_counter() - start, 1)
         print(f"{name}: {walls[name]} s", flush=True)
     return walls
@@ -37,47 +73,22 @@ def run_experiments(names=HCLM_EXPERIMENTS, *, root: str = ".", rerun: bool = Fa
 
 # ------------------------------------------------------------------------------------ numbers
 
-#: the base coefficient of every primary comparison: the documented default of ``hh.hclm.run``,
-#: fixed before any run (never chosen after looking at the data)
-PRIMARY_COEF = 0.1
-#: "final" values are means over the last FINAL_WINDOW epochs (one epoch alone is noisy)
-FINAL_WINDOW = 5
-#: rewards are compared as means over the last REWARD_WINDOW epochs (the controller's late policy)
-REWARD_WINDOW = 10
+from ..hclm.claims import (  # noqa: E402  (the claims module owns the windows and summaries)
+    FINAL_WINDOW,
+    PRIMARY_COEF,
+    REWARD_WINDOW,
+    claims_markdown,
+    evaluate_claims,
+    final,
+    mean_sd,
+    paired_difference,
+    path_mean,
+    step_cv,
+)
+
 #: Definition-1 thresholds tabulated, and the fraction of the path demanded
 FORCE_THRESHOLDS = (0.01, 0.1, 1.0)
 RHO = 0.9
-
-
-def final(da: xr.DataArray, window: int = FINAL_WINDOW) -> xr.DataArray:
-    """Mean over the last ``window`` epochs (dim ``epoch`` removed)."""
-    last = int(da.epoch[-1])
-    return da.sel(epoch=slice(last - window + 1, last)).mean("epoch")
-
-
-def path_mean(da: xr.DataArray) -> xr.DataArray:
-    """Mean over every epoch of the run (the path average of a per-epoch series)."""
-    return da.mean("epoch")
-
-
-def step_cv(da: xr.DataArray, start: int, stop: int) -> xr.DataArray:
-    """Coefficient of variation (s.d./mean over steps ``start..stop``) of a per-step series, per run."""
-    seg = da.sel(step=slice(start, stop))
-    return seg.std("step", ddof=1) / seg.mean("step")
-
-
-def mean_sd(values) -> str:
-    """``"m ± s"`` over seeds (s.d. across seeds, ddof 1)."""
-    x = np.asarray(values, dtype=float).ravel()
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return "n/a"
-    sd = x.std(ddof=1) if x.size > 1 else float("nan")
-    return f"{_g(x.mean())} ± {_g(sd)}"
-
-
-def _g(v: float) -> str:
-    return f"{v:.3g}" if np.isfinite(v) else "nan"
 
 
 def _save(fig, folder: str, name: str) -> str:
@@ -96,192 +107,7 @@ def _md_table(header, rows) -> str:
     return markdown_table(header, rows)
 
 
-# ------------------------------------------------------------------------------------ claims
-
-from dataclasses import dataclass  # noqa: E402
-
-from ..hclm.claims import combine_verdicts, paired_difference, verdict  # noqa: E402
-
-
-@dataclass(frozen=True)
-class ClaimRow:
-    """One row of CLAIMS.md: the paper's claim, our test, the numbers and the verdict."""
-
-    claim: str
-    figure: str
-    numbers: str
-    criterion: str
-    verdict: str
-
-
-def _cond(a, b, direction: str, what: str) -> tuple[str, str]:
-    """Verdict and a one-line description of the paired condition ``a − b`` > 0 or < 0."""
-    iv = paired_difference(np.asarray(a).ravel(), np.asarray(b).ravel())
-    v = verdict(iv, direction=direction)
-    sign = ">" if direction == "greater" else "<"
-    return v, f"{what}: Δ = {iv.format()} (want {sign} 0) → {v}"
-
-
-def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None, feedback: xr.Dataset | None) -> list[ClaimRow]:
-    """The §8 claims of Tran (2026) against our runs (module constants give every setting)."""
-    c = PRIMARY_COEF
-    rows = []
-    force = np.log(path_mean(regimes.info_force))          # log of the path-mean Euclidean force
-    fx = force.sel(regime="fixed", coef=c)
-    test = final(regimes.test_loss)
-    gap = final(regimes.gen_gap)
-    reward = final(regimes.reward, REWARD_WINDOW)
-    # ---- C1 softmax force small and noisy
-    conds = [_cond(fx.sel(surrogate="softmax"), fx.sel(surrogate=s), "less", f"log F(softmax) − log F({s})")
-             for s in ("variance", "logdet")]
-    nums = [f"path-mean force, fixed λ = {c}: " + ", ".join(
-        f"{s} {mean_sd(np.exp(fx.sel(surrogate=s)))}" for s in regimes.surrogate.values)]
-    if dynamics is not None:
-        cv = step_cv(dynamics.step_info_force.sel(regime="fixed", coef=c), 81, 160)
-        conds += [_cond(cv.sel(surrogate="softmax"), cv.sel(surrogate=s), "greater", f"CV(softmax) − CV({s})")
-                  for s in ("variance", "logdet")]
-        nums.append("step-to-step CV of the force, epochs 11–20: " + ", ".join(
-            f"{s} {mean_sd(cv.sel(surrogate=s))}" for s in dynamics.surrogate.values))
-    rows.append(ClaimRow(
-        "Softmax entropy gives a small and noisy information force",
-        "hclm_regimes/force_vs_coef.png, hclm_dynamics/step_force_fixed.png",
-        "<br>".join(nums + [d for _, d in conds]),
-        "paired 95 % t-intervals over 5 seeds; small: log-force difference < 0 vs both geometric surrogates; "
-        "noisy: larger coefficient of variation of the per-step force (steps 81–160)",
-        combine_verdicts([v for v, _ in conds])))
-    # ---- C2 variance thermostat lowers test loss and contracts the gap
-    base_t, base_g = test.sel(regime="fixed", coef=0.0, surrogate="variance"), gap.sel(regime="fixed", coef=0.0, surrogate="variance")
-    vt, vg = test.sel(regime="thermostat", coef=c, surrogate="variance"), gap.sel(regime="thermostat", coef=c, surrogate="variance")
-    conds = [_cond(vt, base_t, "less", "test loss(variance thermostat) − test loss(λ = 0)"),
-             _cond(vg, base_g, "less", "gap(variance thermostat) − gap(λ = 0)")]
-    rows.append(ClaimRow(
-        "Variance thermostat lowers the test loss and contracts the generalisation gap",
-        "hclm_regimes/test_loss_vs_coef.png, hclm_regimes/gen_gap_vs_coef.png",
-        "<br>".join([f"test loss: thermostat {mean_sd(vt)} vs λ = 0 {mean_sd(base_t)}",
-                     f"gap: thermostat {mean_sd(vg)} vs λ = 0 {mean_sd(base_g)}"] + [d for _, d in conds]),
-        f"final values (mean of the last {FINAL_WINDOW} epochs), thermostat started at λ0 = {c} vs fixed λ = 0, "
-        "paired 95 % t-intervals; both must be < 0",
-        combine_verdicts([v for v, _ in conds])))
-    # ---- C3a log-det strongest force
-    conds = [_cond(fx.sel(surrogate="logdet"), fx.sel(surrogate=s), "greater", f"log F(logdet) − log F({s})")
-             for s in ("variance", "softmax")]
-    rows.append(ClaimRow(
-        "Log-det gives the strongest information force",
-        "hclm_regimes/force_vs_coef.png",
-        "<br>".join([d for _, d in conds]),
-        f"path-mean Euclidean force, fixed λ = {c}, paired 95 % t-intervals of the log-force difference, both > 0",
-        combine_verdicts([v for v, _ in conds])))
-    # ---- C3b log-det most stable force
-    if dynamics is not None:
-        cv = step_cv(dynamics.step_info_force.sel(regime="fixed", coef=c), 81, 160)
-        conds = [_cond(cv.sel(surrogate="logdet"), cv.sel(surrogate=s), "less", f"CV(logdet) − CV({s})")
-                 for s in ("variance", "softmax")]
-        rows.append(ClaimRow(
-            "Log-det gives the most stable information force",
-            "hclm_dynamics/step_force_fixed.png",
-            "<br>".join(f"CV {s}: {mean_sd(cv.sel(surrogate=s))}" for s in dynamics.surrogate.values)
-            + "<br>" + "<br>".join(d for _, d in conds),
-            f"coefficient of variation of the per-step force over steps 81–160 (epochs 11–20), fixed λ = {c}, "
-            "paired 95 % t-intervals, both < 0",
-            combine_verdicts([v for v, _ in conds])))
-    # ---- C3c sharpest gap reduction
-    gf = gap.sel(regime="fixed", coef=c)
-    conds = [_cond(gf.sel(surrogate="logdet"), gf.sel(surrogate=s), "less", f"gap(logdet) − gap({s})")
-             for s in ("variance", "softmax")]
-    rows.append(ClaimRow(
-        "Log-det gives the sharpest reduction of the generalisation gap",
-        "hclm_regimes/gen_gap_vs_coef.png",
-        "<br>".join([f"gap at fixed λ = {c}: " + ", ".join(f"{s} {mean_sd(gf.sel(surrogate=s))}" for s in regimes.surrogate.values),
-                     f"λ = 0: {mean_sd(gap.sel(regime='fixed', coef=0.0, surrogate='logdet'))}"] + [d for _, d in conds]),
-        f"final gap (mean of last {FINAL_WINDOW} epochs) at fixed λ = {c}; the λ = 0 baseline is common to all "
-        "surrogates, so a smaller gap = a larger reduction; paired 95 % t-intervals, both < 0",
-        combine_verdicts([v for v, _ in conds])))
-    # ---- C3d three force regimes (log-det)
-    late = np.log(final(regimes.info_force, 10)).sel(surrogate="logdet")
-    hi, mid, lo = late.sel(regime="fixed", coef=0.0), late.sel(regime="thermostat", coef=c), late.sel(regime="fixed", coef=c)
-    conds = [_cond(hi, mid, "greater", "log F(λ = 0) − log F(thermostat)"),
-             _cond(mid, lo, "greater", f"log F(thermostat) − log F(fixed λ = {c})")]
-    rows.append(ClaimRow(
-        "Log-det shows three force regimes (high force at λ = 0, collapsed force at fixed λ > 0, "
-        "an intermediate adaptive level under the thermostat)",
-        "hclm_regimes/force_epochs_logdet.png",
-        "<br>".join([f"late force (last 10 epochs): λ = 0 {mean_sd(np.exp(hi))}, thermostat {mean_sd(np.exp(mid))}, "
-                     f"fixed λ = {c} {mean_sd(np.exp(lo))}"] + [d for _, d in conds]),
-        "our reading of the claim (the paper gives no operational definition); three levels strictly ordered, "
-        "paired 95 % t-intervals of the log-force differences, both > 0",
-        combine_verdicts([v for v, _ in conds])))
-    # ---- C4 RL-Thermostat highest reward
-    conds, nums = [], []
-    for s in regimes.surrogate.values:
-        r = reward.sel(surrogate=s, coef=c)
-        nums.append(f"{s}: " + ", ".join(f"{g} {mean_sd(r.sel(regime=g))}" for g in regimes.regime.values))
-        conds += [_cond(r.sel(regime="rl"), r.sel(regime=g), "greater", f"{s}: reward(rl) − reward({g})")
-                  for g in ("fixed", "thermostat")]
-    rows.append(ClaimRow(
-        "RL-Thermostat reaches the highest reward",
-        "hclm_regimes/reward_vs_coef.png",
-        "<br>".join(nums + [d for _, d in conds]),
-        f"mean reward over the last {REWARD_WINDOW} epochs (noise-free, undelayed rater), λ0 = {c}, every "
-        "surrogate; paired 95 % t-intervals, all six > 0",
-        combine_verdicts([v for v, _ in conds])))
-    # ---- C5 early-epoch force collapse for λ > 0
-    if dynamics is not None:
-        f = dynamics.step_info_force.sel(regime="fixed")
-        early = np.log(f.sel(step=slice(33, 40)).mean("step")) - np.log(f.sel(step=slice(1, 8)).mean("step"))
-        conds, nums = [], []
-        for s in dynamics.surrogate.values:
-            for lam in [v for v in dynamics.coef.values if v > 0]:
-                e = early.sel(surrogate=s, coef=lam)
-                nums.append(f"{s}, λ = {lam:g}: F(epoch 5)/F(epoch 1) = {mean_sd(np.exp(e))} "
-                            f"(λ = 0: {mean_sd(np.exp(early.sel(surrogate=s, coef=0.0)))})")
-                v1, d1 = _cond(e, np.zeros_like(e), "less", f"{s}, λ = {lam:g}: log ratio")
-                v2, d2 = _cond(e, early.sel(surrogate=s, coef=0.0), "less", f"{s}, λ = {lam:g}: log ratio − (λ = 0)")
-                conds += [(v1, d1), (v2, d2)]
-        rows.append(ClaimRow(
-            "The information force collapses in the early epochs for λ > 0",
-            "hclm_dynamics/step_force_fixed.png",
-            "<br>".join(nums + [d for _, d in conds]),
-            "log(mean force in epoch 5 / in epoch 1), fixed λ ∈ {0.1, 1}, every surrogate: falls (< 0) and falls "
-            "more than at λ = 0 (paired); 95 % t-intervals, all must hold",
-            combine_verdicts([v for v, _ in conds])))
-    return rows
-
-
-def claims_markdown(rows: list[ClaimRow], *, sources: list[str]) -> str:
-    """CLAIMS.md text."""
-    lines = [
-        "# HCLM claims report: Tran (2026), arXiv:2605.22940, §8",
-        "",
-        "_Generated by `python -m hopfield_hclm.reports.hclm` from " + ", ".join(f"`{s}`" for s in sources)
-        + "; do not edit by hand._",
-        "",
-        "**Criterion (fixed before the runs).** Every condition is a paired comparison over 5 seeds (the same "
-        "seed gives the same data, initial weights, batch order and noise to every surrogate, regime and "
-        "coefficient). For the mean paired difference we form the two-sided 95 % Student-t interval "
-        "(t with 4 degrees of freedom, multiplier 2.78). A condition is *supported* when the interval lies "
-        "entirely on the claimed side of 0, *not supported* when it lies entirely on the other side, and "
-        "*inconclusive* otherwise. A claim is supported only when all of its conditions are, not supported "
-        "when any condition is not supported, inconclusive otherwise. Primary setting: base coefficient "
-        f"λ = {PRIMARY_COEF} (the documented default of `hh.hclm.run`, chosen before any run), task and model "
-        "defaults of `hh.hclm.run`; no setting was tuned after seeing results. Forces are compared on a log "
-        "scale (ratios), other quantities on their own scale. Numbers are mean ± s.d. across seeds; Δ is "
-        "the mean paired difference [95 % interval]. With 2–6 conditions per claim and no multiplicity "
-        "correction, each condition has a 2.5 % one-sided false-support rate.",
-        "",
-        "| # | claim (paper §8) | figure | measured (mean ± s.d. over seeds; paired Δ [95 % CI]) | criterion | verdict |",
-        "|---|---|---|---|---|---|",
-    ]
-    for i, r in enumerate(rows, 1):
-        lines.append(f"| C{i} | {r.claim} | {r.figure} | {r.numbers} | {r.criterion} | **{r.verdict}** |")
-    counts = {v: sum(r.verdict == v for r in rows) for v in ("supported", "not supported", "inconclusive")}
-    lines += ["", f"Summary: {counts['supported']} supported, {counts['not supported']} not supported, "
-              f"{counts['inconclusive']} inconclusive of {len(rows)} claims.", ""]
-    return "\n".join(lines)
-
-
 # ------------------------------------------------------------------------------------ report bodies
-
-import os  # noqa: E402
 
 from .builder import register  # noqa: E402
 
@@ -355,10 +181,11 @@ def write_claims(root: str = ".") -> str | None:
         return None
     dynamics, feedback = _data(root, "hclm_dynamics"), _data(root, "hclm_feedback")
     rows = evaluate_claims(regimes, dynamics, feedback)
-    sources = [f"data/{n}.nc" for n, d in (("hclm_regimes", regimes), ("hclm_dynamics", dynamics)) if d is not None]
+    sources = [f"data/{n}.nc" for n, d in (("hclm_regimes", regimes), ("hclm_dynamics", dynamics),
+                                           ("hclm_feedback", feedback)) if d is not None]
     path = os.path.join(root, "experiments", "hclm", "CLAIMS.md")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    text = claims_markdown(rows, sources=sources)
+    text = claims_markdown(rows, sources=sources, regimes=regimes, dynamics=dynamics)
     notes = os.path.join(root, "experiments", "hclm", "notes.md")
     if os.path.exists(notes):   # hand-written discussion of the verdicts (what disagrees and why)
         text += "\n## Discussion\n\n" + open(notes).read().strip() + "\n"
@@ -377,6 +204,8 @@ def dynamics_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
         _save(plots.step_series(ds, "step_info_force", regime=str(regime)), folder, f"step_force_{regime}.png")
     _save(plots.step_series(ds, "step_coef", regime="thermostat", logy=False), folder, "step_lambda_thermostat.png")
     _save(plots.step_series(ds, "step_coef", regime="rl", logy=False), folder, "step_lambda_rl.png")
+    if "target" in ds.regime.values:
+        _save(plots.step_series(ds, "step_coef", regime="target", logy=False), folder, "step_lambda_target.png")
     _save(plots.step_series(ds, "step_entropy", regime="fixed", logy=False), folder, "step_entropy_fixed.png")
     f = ds.step_info_force
     ratio = np.exp(np.log(f.sel(step=slice(33, 40)).mean("step")) - np.log(f.sel(step=slice(1, 8)).mean("step")))
@@ -398,7 +227,9 @@ def dynamics_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
         "## Results (mean ± s.d. over 5 seeds; 8 SGD steps per epoch)", "", table, "", _diverged(ds), "",
         "![force, fixed](step_force_fixed.png)", "", "![force, thermostat](step_force_thermostat.png)", "",
         "![force, rl](step_force_rl.png)", "", "![lambda, thermostat](step_lambda_thermostat.png)", "",
-        "![lambda, rl](step_lambda_rl.png)", "", "![entropy, fixed](step_entropy_fixed.png)",
+        "![lambda, rl](step_lambda_rl.png)", "",
+        *(["![lambda, target](step_lambda_target.png)", ""] if "target" in ds.regime.values else []),
+        "![entropy, fixed](step_entropy_fixed.png)",
     ])
 
 
@@ -628,7 +459,12 @@ def build(name: str, *, root: str = ".", rerun: bool = False, workers: int | Non
     """``hopfield-hclm report NAME`` for an HCLM experiment (this module registers the builders)."""
     from .builder import build_report
 
-    return build_report(name, root=root, rerun=rerun, workers=workers, executor=executor)
+    from .builder import experiment_parts
+
+    missing = any(not os.path.exists(part.netcdf) for part in experiment_parts(name, root))
+    if rerun or missing:   # run and compact first, so the report is built from the file that is published
+        run_experiments([name], root=root, rerun=rerun, workers=workers, executor=executor)
+    return build_report(name, root=root, rerun=False, workers=workers, executor=executor)
 
 
 def build_all(*, root: str = ".", rerun: bool = False, workers: int | None = 2, executor: str = "process") -> list[str]:

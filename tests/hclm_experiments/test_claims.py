@@ -99,3 +99,29 @@ def test_combine_verdicts():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_grid_verdict_rule():
+    from hopfield_hclm.hclm.claims import grid_verdict
+
+    s, x, i = "supported", "not supported", "inconclusive"
+    assert grid_verdict([s, s, s, i]) == s          # strict majority, no failure
+    assert grid_verdict([s, s, i, i]) == i          # half is not a majority
+    assert grid_verdict([s, s, s, x]) == i          # one failure vetoes support
+    assert grid_verdict([s, s, x, x]) == x          # failing at half the grid refutes
+    assert grid_verdict([s, x]) == x and grid_verdict([s, s]) == s and grid_verdict([s, i]) == i
+    with pytest.raises(ValueError, match="verdicts"):
+        grid_verdict([])
+    with pytest.raises(ValueError, match="verdicts"):
+        grid_verdict(["yes"])
+
+
+def test_late_variation_matches_a_written_out_reference():
+    import xarray as xr
+
+    from hopfield_hclm.hclm.claims import late_variation
+
+    x = np.array([[5.0, 1.0, 2.0, 4.0, 3.0, 3.5], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    da = xr.DataArray(x, dims=("trial", "epoch"), coords={"epoch": np.arange(1, 7)})
+    # second half = epochs 4, 5, 6: |4-2|, |3-4|, |3.5-3| -> mean 7/6
+    np.testing.assert_allclose(late_variation(da).values, [3.5 / 3, 0.0])
