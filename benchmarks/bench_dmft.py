@@ -1,22 +1,35 @@
-"""Benchmark: one DMFT iteration (T = 100 steps, 20,000 sampled paths, float64, CPU).
+"""Benchmark: DMFT forward pass vs the iterative solver at the same (steps, samples), float64, CPU.
 
-Compares the response propagation of :mod:`hopfield_hclm.memory.theory.dmft` (recursive blocked
-forward substitution: GEMMs over samples and times) with a straightforward implementation that loops
-over time pairs (t, s) in Python and vectorises over samples only. Both run side by side in one
-process on the same paths; the table prints seconds and the speed ratio, and checks they agree.
+Part 1 times :func:`hopfield_hclm.memory.theory.dmft` with ``method="forward"`` (one causal pass in time) and
+``method="iterate"`` (damped fixed-point iteration to ``tol``) side by side on the same problem and the same
+normals, prints seconds, iterations and the ratio, and checks that the two overlaps agree. Where the
+iteration would take too long (``--iterate-max-steps``), it times ``--probe-iterations`` iterations and prints
+the per-iteration time instead, so the ratio is a lower bound (the iteration needs tens of iterations).
 
-Usage: PYTHONPATH=. python benchmarks/bench_dmft.py [--steps 100] [--samples 20000] [--threads 2]
+Part 2 times the response propagation alone: the blocked forward substitution of the iterative solver against a
+straightforward Python loop over time pairs (t, s), vectorised over samples only (agreement checked).
+
+Usage: PYTHONPATH=. python benchmarks/bench_dmft.py [--threads 2] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import time
 
+import numpy as np
 import torch
 
+from hopfield_hclm.memory import theory
+
 dmft_module = importlib.import_module("hopfield_hclm.memory.theory.dmft")
+
+# (order, load, steps, samples, response_samples)
+CASES = [(1, 0.3, 100, 4000, 4000), (1, 0.3, 100, 4000, 2000), (2, 0.15, 100, 4000, 2000),
+         (1, 0.3, 300, 8000, 2000), (1, 0.3, 300, 20000, 2000), (2, 0.15, 300, 20000, 2000)]
+QUICK = [(1, 0.3, 50, 2000, 1000), (2, 0.15, 50, 2000, 1000)]
 
 
 def response_time_pairs(phis: torch.Tensor, gamma: torch.Tensor, dt: float) -> torch.Tensor:
@@ -34,45 +47,70 @@ def response_time_pairs(phis: torch.Tensor, gamma: torch.Tensor, dt: float) -> t
     return resp.mean(dim=1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--samples", type=int, default=20_000)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    cfg = dmft_module._validate(1, 0.3, 2.0, 1.0, args.steps, 0.1, args.samples, 0, True, 1.0, 1e-8, 10, 2000,
-                                "cpu", "float64")
+def solvers_side_by_side(cases, iterate_max_steps: int, probe_iterations: int) -> None:
+    print(f"{'order':>5s} {'load':>5s} {'steps':>5s} {'M':>6s} {'R':>5s} {'forward s':>10s} {'iterate s':>10s} "
+          f"{'iters':>6s} {'ratio':>7s} {'max|dm|':>9s}")
+    for order, load, steps, samples, rows in cases:
+        kw = dict(order=order, load=load, steps=steps, dt=0.1, samples=samples, response_samples=rows, seed=0)
+        t0 = time.perf_counter()
+        fwd = theory.dmft(method="forward", **kw)
+        t1 = time.perf_counter()
+        if steps <= iterate_max_steps:
+            it = theory.dmft(method="iterate", tol=1e-6, max_iter=steps + 2, **kw)
+            t2 = time.perf_counter()
+            iters = it.sizes["iteration"]
+            diff = f"{float(np.abs(fwd['overlap'].values - it['overlap'].values).max()):9.1e}"
+            print(f"{order:5d} {load:5.2f} {steps:5d} {samples:6d} {rows:5d} {t1 - t0:10.2f} {t2 - t1:10.2f} "
+                  f"{iters:6d} {(t2 - t1) / (t1 - t0):7.1f} {diff}", flush=True)
+        else:
+            try:
+                theory.dmft(method="iterate", tol=1e-300, max_iter=probe_iterations, **kw)
+            except theory.DMFTConvergenceError:
+                pass
+            per = (time.perf_counter() - t1) / probe_iterations
+            print(f"{order:5d} {load:5.2f} {steps:5d} {samples:6d} {rows:5d} {t1 - t0:10.2f} {per:8.2f}/it "
+                  f"{'>=' + str(probe_iterations):>6s} {'>=' + format(per / (t1 - t0), '.1f'):>7s} {'':>9s}", flush=True)
+
+
+def response_only(steps: int, samples: int) -> None:
+    cfg = dmft_module._validate(1, 0.3, 2.0, 1.0, steps, 0.1, samples, 0, True, 1.0, 1e-8, 10, 2000, "cpu",
+                                "float64", "iterate")
     solver = dmft_module._Solver(cfg)
     length = cfg.steps + 1
     corr = torch.full((length, length), 0.5, dtype=torch.float64)
     resp = torch.zeros(length, length, dtype=torch.float64)
-
-    # Two iterations to get a non-trivial response kernel, then time one full iteration.
-    for _ in range(2):
+    for _ in range(2):  # two iterations for a non-trivial response kernel
         noise_cov, gamma, _ = solver.kernels(corr, resp)
         _, phis, _ = solver.forward(solver.noise(noise_cov), gamma)
         corr, resp = phis.T @ phis / cfg.samples, solver.response(phis, gamma)
-
-    t0 = time.perf_counter()
     noise_cov, gamma, _ = solver.kernels(corr, resp)
     _, phis, _ = solver.forward(solver.noise(noise_cov), gamma)
-    t1 = time.perf_counter()
+    t0 = time.perf_counter()
     fast = solver.response(phis, gamma)
-    t2 = time.perf_counter()
+    t1 = time.perf_counter()
     slow = response_time_pairs(phis, gamma, cfg.dt)
-    t3 = time.perf_counter()
+    t2 = time.perf_counter()
+    print(f"response pass, T = {steps}, M = {samples}: blocked GEMMs {t1 - t0:.3f} s, Python loop over time pairs "
+          f"{t2 - t1:.3f} s, ratio {(t2 - t1) / (t1 - t0):.1f}x, max |difference| {float((fast - slow).abs().max()):.1e}")
 
-    forward, blocked, pairs = t1 - t0, t2 - t1, t3 - t2
-    diff = float((fast - slow).abs().max())
-    print(f"DMFT iteration, order 1, T = {cfg.steps} steps, M = {cfg.samples} paths, float64, "
-          f"{torch.get_num_threads()} threads")
-    print(f"{'part':46s} {'seconds':>9s} {'ratio':>8s}")
-    print(f"{'kernels + noise + forward Euler pass':46s} {forward:9.3f} {'':>8s}")
-    print(f"{'response, blocked GEMMs (dmft.py)':46s} {blocked:9.3f} {1.0:8.2f}")
-    print(f"{'response, Python loop over time pairs':46s} {pairs:9.3f} {pairs / blocked:8.2f}")
-    print(f"{'one full iteration (dmft.py)':46s} {forward + blocked:9.3f}")
-    print(f"speed-up of the response propagation: {pairs / blocked:.1f}x; max |S_blocked - S_pairs| = {diff:.2e}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="two 50-step cases (seconds)")
+    parser.add_argument("--iterate-max-steps", type=int, default=100,
+                        help="run the iteration to convergence only up to this many steps")
+    parser.add_argument("--probe-iterations", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"DMFT forward pass vs iterative solver, float64, {torch.get_num_threads()} threads, "
+          f"load average {load:.1f} at start; R = response paths")
+    for method in ("forward", "iterate"):  # warm-up (first-call overheads), not timed
+        theory.dmft(order=1, load=0.3, steps=10, samples=200, method=method)
+    solvers_side_by_side(QUICK if args.quick else CASES, args.iterate_max_steps, args.probe_iterations)
+    response_only(30 if args.quick else 100, 2000 if args.quick else 20_000)
+    print(f"load average {os.getloadavg()[0]:.1f} at end" if hasattr(os, "getloadavg") else "")
 
 
 if __name__ == "__main__":

@@ -59,12 +59,80 @@ def test_retrieval_regime(case):
 def test_dataset_schema(case):
     _, ds, _ = case
     assert missing_cf_attrs(ds) == []
+    assert ds.attrs["method"] == "forward" and "residual" not in ds
     np.testing.assert_allclose(ds["time"].values, np.arange(STEPS + 1) * DT)
-    assert ds["residual"].values[-1] < 1e-6
-    assert ds.sizes["iteration"] <= STEPS + 2  # causal Cholesky noise: exact after L iterations at damping 1
     corr = ds["correlation"].values
     np.testing.assert_allclose(corr, corr.T, atol=1e-12)
     assert np.all(np.triu(ds["response"].values) == 0)  # causal response S(t, s) = 0 for s >= t
+
+
+def test_iterate_schema_and_causal_convergence():
+    ds = theory.dmft(order=1, load=0.3, steps=20, dt=0.1, samples=400, seed=0, method="iterate")
+    assert missing_cf_attrs(ds) == [] and ds.attrs["method"] == "iterate"
+    assert ds["residual"].values[-1] < 1e-6
+    assert ds.sizes["iteration"] <= 20 + 2  # causal Cholesky noise: exact after L iterations at damping 1
+
+
+# Forward pass vs the iterative cross-check with the same normals (common random numbers). Both solve the same
+# sampled-path equations, so they agree up to round-off, amplified by the chaotic above-capacity paths and by the
+# conditioning of the noise factor (1/sqrt(PIVOT_TOL) = 1e3). Measured max |difference| / max |value|: overlap
+# <= 2e-9, correlation, response and energy <= 4e-8 (n = 4). The tolerances below (1e-6 absolute on m, 1e-5
+# relative on the rest) are 1e4 below the Monte Carlo error of these runs (~0.03): a wrong kernel, response or
+# noise row fails them.
+@pytest.mark.parametrize("order, load, self_coupling", [(1, 0.08, True), (1, 0.3, True), (1, 0.3, False),
+                                                        (2, 0.15, True), (4, 0.02, True)])
+def test_forward_equals_iterate(order, load, self_coupling):
+    kw = dict(order=order, load=load, steps=30, dt=0.1, samples=400, response_samples=200, seed=2,
+              self_coupling=self_coupling)
+    fwd = theory.dmft(method="forward", **kw)
+    it = theory.dmft(method="iterate", tol=1e-13, max_iter=60, **kw)
+    assert it.attrs["raised_pivots"] == fwd.attrs["raised_pivots"]
+    np.testing.assert_allclose(fwd["overlap"].values, it["overlap"].values, atol=1e-6, rtol=0)
+    for name in ("correlation", "response", "energy"):
+        scale = np.abs(it[name].values).max()
+        np.testing.assert_allclose(fwd[name].values, it[name].values, atol=1e-5 * scale, rtol=0, err_msg=name)
+
+
+def test_forward_response_equals_naive_loops_on_its_own_paths():
+    """The forward tangents give S = mean over the first R paths of d phi_t/d h_s for the kernels of (C, S)."""
+    cfg = dmft_module._validate(1, 0.3, 2.0, 1.0, 12, 0.1, 40, 3, True, 1.0, 1e-8, 10, 40, "cpu", "float64",
+                                "forward", 25)
+    solver = dmft_module._Solver(cfg)
+    xs, phis, overlap, corr, resp, _ = dmft_module._forward_pass(solver)
+    _, gamma, _ = solver.kernels(corr, resp)
+    naive = _naive_response(phis[:25].numpy(), gamma.numpy(), 0.1)
+    np.testing.assert_allclose(resp.numpy(), naive, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(corr.numpy(), (phis.T @ phis).numpy() / 40, rtol=1e-12, atol=1e-14)
+
+
+def _factor(cov):
+    n = cov.shape[0]
+    factor = torch.zeros(n, n, dtype=torch.float64)
+    raised = torch.zeros(n, dtype=torch.bool)
+    for t in range(n):
+        dmft_module._extend_cholesky(factor, raised, cov[t, : t + 1], t)
+    return factor, raised
+
+
+def test_guarded_cholesky_rows():
+    """Row-by-row factor: equals torch's Cholesky on a definite matrix. On a semi-definite one (a smooth kernel
+    of numerical rank ~ 15 on 60 times, negative round-off pivots) it floors the pivots, stays finite, reproduces
+    every off-diagonal entry to round-off x 1/sqrt(PIVOT_TOL) and adds at most PIVOT_TOL Q(t, t) on the diagonal."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((30, 30))
+    definite = torch.from_numpy(a @ a.T + 30 * np.eye(30))
+    factor, raised = _factor(definite)
+    assert not bool(raised.any())
+    np.testing.assert_allclose(factor.numpy(), torch.linalg.cholesky(definite).numpy(), rtol=1e-12, atol=1e-12)
+    times = torch.linspace(0, 6, 60, dtype=torch.float64)
+    smooth = torch.exp(-0.5 * (times[:, None] - times[None, :]) ** 2)
+    factor, raised = _factor(smooth)
+    assert torch.isfinite(factor).all() and int(raised.sum()) > 20
+    excess = factor @ factor.T - smooth
+    off = excess - torch.diag(torch.diagonal(excess))
+    assert float(off.abs().max()) < 1e-10
+    diag = torch.diagonal(excess)
+    assert float(diag.min()) > -1e-12 and float(diag.max()) <= dmft_module.PIVOT_TOL * (1 + 1e-9)
 
 
 def test_matches_engine_time_axis_and_overlap():
@@ -154,12 +222,13 @@ def test_blocked_response_equals_naive_loops():
 
 def test_not_converging_raises_with_residual():
     with pytest.raises(theory.DMFTConvergenceError, match=r"residual .* tol="):
-        theory.dmft(order=1, load=0.3, steps=20, dt=0.1, samples=500, max_iter=2)
+        theory.dmft(order=1, load=0.3, steps=20, dt=0.1, samples=500, max_iter=2, method="iterate")
 
 
-def test_memory_guard_refuses_before_allocating():
+@pytest.mark.parametrize("method", ["forward", "iterate"])
+def test_memory_guard_refuses_before_allocating(method):
     with pytest.raises(MemoryEstimateError, match="GiB"):
-        theory.dmft(order=1, load=0.3, steps=5000, dt=0.01, samples=10_000_000, chunk=10_000)
+        theory.dmft(order=1, load=0.3, steps=5000, dt=0.01, samples=10_000_000, chunk=10_000, method=method)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -171,6 +240,8 @@ def test_memory_guard_refuses_before_allocating():
     (dict(dt=0.0), "dt"),
     (dict(samples=1), "samples"),
     (dict(damping=0.0), "damping"),
+    (dict(method="newton"), "method"),
+    (dict(response_samples=1), "response_samples"),
     (dict(order=2, self_coupling=False), "self_coupling"),
     (dict(device="tpu"), "device"),
 ])

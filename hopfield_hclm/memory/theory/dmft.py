@@ -25,8 +25,15 @@ Discretisation: exactly the simulator's explicit Euler scheme, x_{t+1} = x_t + d
 propagated path by path: delta x_{t+1}(s) = (1 - dt) delta x_t(s) + dt sum_{u<=t} Gamma[t, u] phi'_u
 delta x_u(s) + dt [s == t], vectorised over samples and s (a loop over t only).
 
-Solution: damped fixed-point iteration on (C, S) over ``samples`` sampled single-site paths that reuse
-the same standard normals in every iteration. Energy per neuron:
+Solution (``method="forward"``, the default): every kernel is causal -- C(t, s) for s <= t, S(t, s) for s < t,
+the noise covariance Q(t, s) and Gamma(t, s) for s <= t depend only on the paths up to t -- so the sampled-path
+equations are solved in one pass in time. At step t: C[t, :t+1] = <phi_t phi_s> and S[t, :t] = <phi'_t D_t[s]>
+from the paths (D_t[s] = d x_t / d h_s, propagated path by path), then the kernel rows Q[t, :t+1], Gamma[t, :t+1],
+then one row of the Cholesky factor of Q (L[t, :t] = L[:t, :t]^(-1) Q[t, :t], L[t, t]^2 = Q[t, t] - |L[t, :t]|^2,
+pivots floored at sqrt(``PIVOT_TOL`` Q[t, t])), eta_t = sum_s L[t, s] w_s from fixed normals w, and one Euler step of
+all paths and tangents. ``method="iterate"`` is the cross-check: damped fixed-point iteration on (C, S) that
+reuses the same normals and the same factorisation, so at damping 1 it reaches the same causal solution (up to
+round-off) after at most steps + 1 iterations. Energy per neuron:
 -(b/(n+1)) m^(n+1) + <x phi - log cosh x> + E_nc(t), with E_nc = -(g sqrt(alpha)/2) [K C K^T](t, t) for
 n = 1 and -g^2 sum_s S(t, s) E[X_t^n X_s^n] for n = 2, 4 (non-condensed patterns).
 """
@@ -45,9 +52,18 @@ from ...core.devices import check_memory, resolve_device, resolve_dtype
 from ...core.validation import check_choice, check_int, check_real
 
 __all__ = ["dmft", "DMFTConfig", "DMFTConvergenceError", "gaussian_moment", "initial_slope",
-           "dmft_memory_bytes", "SUPPORTED_ORDERS"]
+           "dmft_memory_bytes", "SUPPORTED_ORDERS", "METHODS", "PIVOT_TOL"]
 
 SUPPORTED_ORDERS = (1, 2, 4)
+METHODS = ("forward", "iterate")
+#: Relative pivot floor of the incremental Cholesky factor of the noise covariance Q. The sampled Q is positive
+#: semi-definite by construction (a congruence of the Gram matrix C of the paths, or a Wick moment of it), but
+#: the noise is a smooth process: its conditional variance given the past falls below 1e-9 Q(t, t) after a few
+#: time units and then to the round-off of Q(t, t) - |L[t, :t]|^2, which can be negative. Pivots are floored at
+#: sqrt(PIVOT_TOL Q(t, t)) (see :func:`_extend_cholesky`): L L^T = Q + E, E diagonal, E(t, t) <= PIVOT_TOL Q(t, t).
+PIVOT_TOL = 1e-6
+#: Time steps per block of the stored tangent history (forward method).
+_TANGENT_BLOCK = 32
 
 REFERENCES = (
     "Clark 2025, arXiv:2506.05303 (bipartite cavity DMFT of graded dense associative memories); "
@@ -64,6 +80,7 @@ class DMFTConvergenceError(RuntimeError):
 class DMFTConfig:
     """Resolved, validated DMFT settings (stored as the Dataset's ``config`` attribute)."""
 
+    method: str
     order: int
     load: float
     gain: float
@@ -71,6 +88,7 @@ class DMFTConfig:
     steps: int
     dt: float
     samples: int
+    response_samples: int
     seed: int
     self_coupling: bool
     damping: float
@@ -128,14 +146,26 @@ def initial_slope(*, order: int, load: float, gain: float, cue_strength: float, 
     return float(weights @ (dphi * drift))
 
 
-def dmft_memory_bytes(*, steps: int, samples: int, chunk: int, itemsize: int = 8) -> int:
-    """Estimated peak bytes: paths (noise, phi, phi', x) ~ 6 M L plus the response history chunk L^2."""
+def dmft_memory_bytes(*, steps: int, samples: int, chunk: int = 2_000, itemsize: int = 8, method: str = "forward",
+                      response_samples: int | None = None) -> int:
+    """Estimated peak bytes of :func:`dmft`.
+
+    Paths (x, phi, noise normals, scratch) ~ 6 M L for both methods (L = steps + 1, M = samples). The forward
+    method adds the stored tangent history of the R = min(M, response_samples) response paths,
+    ~ R L (L + block) / 2; the iterative one the response chunk 4 chunk L^2. Both add ~ 12 L^2 kernel matrices.
+    """
     length = steps + 1
-    return itemsize * (6 * samples * length + 4 * chunk * length * length + 12 * length * length)
+    paths = 6 * samples * length + 12 * length * length
+    if method == "forward":
+        rows = samples if response_samples is None else min(samples, response_samples)
+        tangents = rows * length * (length + _TANGENT_BLOCK) // 2 + 4 * rows * length
+        return itemsize * (paths + tangents)
+    return itemsize * (paths + 4 * min(chunk, samples) * length * length)
 
 
 def _validate(order, load, gain, cue_strength, steps, dt, samples, seed, self_coupling, damping, tol,
-              max_iter, chunk, device, dtype) -> DMFTConfig:
+              max_iter, chunk, device, dtype, method="forward", response_samples=None) -> DMFTConfig:
+    method = check_choice("method", method, METHODS)
     order = check_choice("order", order, SUPPORTED_ORDERS)
     load = check_real("load", load, low=0.0, low_open=True)
     gain = check_real("gain", gain, low=0.0, low_open=True)
@@ -145,6 +175,9 @@ def _validate(order, load, gain, cue_strength, steps, dt, samples, seed, self_co
     steps = check_int("steps", steps, minimum=1)
     dt = check_real("dt", dt, low=0.0, high=1.0, low_open=True)
     samples = check_int("samples", samples, minimum=2)
+    if response_samples is None:
+        response_samples = samples
+    response_samples = min(check_int("response_samples", response_samples, minimum=2), samples)
     seed = check_int("seed", seed, minimum=0)
     if not isinstance(self_coupling, bool):
         raise ValueError(f"self_coupling must be True or False; got {self_coupling!r}")
@@ -156,8 +189,44 @@ def _validate(order, load, gain, cue_strength, steps, dt, samples, seed, self_co
     chunk = check_int("chunk", chunk, minimum=1)
     dev = resolve_device(device)
     dt_ = resolve_dtype(dtype, default=torch.float64)
-    return DMFTConfig(order, load, gain, cue_strength, steps, dt, samples, seed, self_coupling, damping, tol,
-                      max_iter, min(chunk, samples), str(dev), str(dt_).removeprefix("torch."))
+    return DMFTConfig(method, order, load, gain, cue_strength, steps, dt, samples, response_samples, seed,
+                      self_coupling, damping, tol, max_iter, min(chunk, samples), str(dev),
+                      str(dt_).removeprefix("torch."))
+
+
+def _extend_cholesky(factor: torch.Tensor, raised: torch.Tensor, row: torch.Tensor, t: int) -> None:
+    """Append row t to the lower Cholesky factor ``factor[:t, :t]`` of Q, in place (``factor``: (L, L)).
+
+    L[t, :t] solves L[:t, :t] L[t, :t]^T = Q[t, :t] (so every off-diagonal entry of Q is reproduced exactly);
+    r = Q[t, t] - |L[t, :t]|^2 is the conditional variance of eta_t given eta_{<t}. Guard: the pivot is
+    L[t, t] = sqrt(max(r, PIVOT_TOL Q[t, t])) and ``raised[t]`` records whether the floor acted. The factor then
+    satisfies L L^T = Q + E with E diagonal, 0 <= E[t, t] <= PIVOT_TOL Q[t, t] (a white noise of relative variance
+    at most PIVOT_TOL added where the conditional variance is at round-off level), it is continuous in Q, and
+    no later row is amplified by more than 1/sqrt(PIVOT_TOL).
+    """
+    diag = row[t]
+    if t == 0:
+        resid = diag
+    else:
+        lower = torch.linalg.solve_triangular(factor[:t, :t], row[:t, None], upper=False)[:, 0]
+        factor[t, :t] = lower
+        resid = diag - lower @ lower
+    floor = PIVOT_TOL * diag if bool(diag > 0) else torch.finfo(row.dtype).tiny
+    raised[t] = bool(resid < floor)
+    factor[t, t] = torch.sqrt(torch.clamp(resid, min=floor))
+
+
+def _order_n_rows(n: int, g: float, corr_row: torch.Tensor, var: torch.Tensor, resp_row: torch.Tensor):
+    """Row t of the n >= 2 kernels from C[t, :t+1], var = diag(C)[:t+1] and S[t, :t+1] (S[t, t] = 0).
+
+    Returns Q[t, :t+1] = g^2 M_nn, Gamma[t, :t+1] (retarded n^2 g^2 S M_{n-1,n-1} for s < t, instantaneous
+    n (n-1) g^2 sum_s S M_{n-2,n} at s = t) and E_nc(t) = -g^2 sum_s S M_nn.
+    """
+    vt = var[-1]
+    moment_nn = gaussian_moment(n, n, vt, var, corr_row)
+    gamma_row = n * n * g * g * resp_row * gaussian_moment(n - 1, n - 1, vt, var, corr_row)
+    gamma_row[-1] = n * (n - 1) * g * g * (resp_row * gaussian_moment(n - 2, n, vt, var, corr_row)).sum()
+    return g * g * moment_nn, gamma_row, -g * g * (resp_row * moment_nn).sum()
 
 
 class _Solver:
@@ -179,7 +248,7 @@ class _Solver:
         spread = math.sqrt(cfg.gain**2 - cfg.cue_strength**2)
         self.x0 = (cfg.cue_strength + spread * z0).to(self.device, self.dtype)
         self.eye = torch.eye(self.length, device=self.device, dtype=self.dtype)
-        self.jitter = 0.0
+        self.raised_pivots = 0
 
     # -- kernels from (C, S) -------------------------------------------------------------------------
     def kernels(self, corr: torch.Tensor, resp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -206,22 +275,17 @@ class _Solver:
     def noise(self, noise_cov: torch.Tensor) -> torch.Tensor:
         """Gaussian paths (sample, steps) with covariance noise_cov[:steps, :steps] from the fixed normals.
 
-        A Cholesky factor keeps the construction causal (eta_t depends on the covariance up to t only),
-        so with ``damping=1`` the iteration is exact up to one more time step per iteration. A relative
-        jitter is added only if the factorisation fails (semi-definite covariance).
+        The factor is built row by row with the forward method's guarded :func:`_extend_cholesky`, so eta_t
+        depends on the covariance up to t only (the map stays causal) and both methods factor alike.
         """
-        cov = noise_cov[: self.cfg.steps, : self.cfg.steps]
-        cov = 0.5 * (cov + cov.T)
-        scale = self.cfg.gain**2  # a fixed scale: a data-dependent one would break causality
-        eye = torch.eye(cov.shape[0], device=self.device, dtype=self.dtype)
-        # The jitter only ever grows and then stays fixed, so the map stays causal between iterations.
-        while self.jitter <= 1e-4:
-            root, info = torch.linalg.cholesky_ex(cov + self.jitter * scale * eye)
-            if int(info) == 0:
-                return self.white @ root.T
-            self.jitter = max(1e-14, 10.0 * self.jitter)
-        raise DMFTConvergenceError("the DMFT noise covariance is not positive semi-definite (Cholesky failed "
-                                   "even with a relative jitter of 1e-4); shorten steps*dt or raise samples")
+        steps = self.cfg.steps
+        cov = 0.5 * (noise_cov[:steps, :steps] + noise_cov[:steps, :steps].T)
+        factor = torch.zeros(steps, steps, device=self.device, dtype=self.dtype)
+        raised = torch.zeros(steps, dtype=torch.bool, device=self.device)
+        for t in range(steps):
+            _extend_cholesky(factor, raised, cov[t, : t + 1], t)
+        self.raised_pivots = int(raised.sum())
+        return self.white @ factor.T
 
     # -- passes --------------------------------------------------------------------------------------
     def forward(self, eta: torch.Tensor, gamma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -257,7 +321,7 @@ class _Solver:
         return forcing, forcing @ gamma
 
     def response(self, phis: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
-        """Mean response S[t, s] = <d phi_t / d h_s> (L, L), propagated chunk by chunk over samples.
+        """Mean response S[t, s] = <d phi_t / d h_s> (L, L) over the paths ``phis`` (rows, L), chunk by chunk.
 
         Y[t, s, r] = phi'_t(r) D_r[t, s] for a block of samples r is solved by recursive blocked forward
         substitution over t: the coupling of a later half of the times to an earlier half is one GEMM
@@ -267,14 +331,14 @@ class _Solver:
         forcing, coupling = self.propagators(gamma)
         total = torch.zeros(self.length, self.length, device=self.device, dtype=self.dtype)
         slopes = 1.0 - phis**2
-        for start in range(0, cfg.samples, cfg.chunk):
+        for start in range(0, phis.shape[0], cfg.chunk):
             dphi = slopes[start : start + cfg.chunk].T.contiguous()  # (L, rows)
             rows = dphi.shape[1]
             rhs = forcing[:, :, None].expand(self.length, self.length, rows).clone()
             resp = torch.zeros_like(rhs)
             _forward_substitution(resp, rhs, coupling, dphi, 0, self.length)
             total += resp.sum(dim=2)
-        return total / cfg.samples
+        return total / phis.shape[0]
 
 
 _LEAF = 4
@@ -305,6 +369,97 @@ def _forward_substitution(resp: torch.Tensor, rhs: torch.Tensor, coupling: torch
     _forward_substitution(resp, rhs, coupling, dphi, mid, hi)
 
 
+def _forward_pass(solver: _Solver):
+    """Solve the sampled-path equations in one pass in time (``method="forward"``).
+
+    Per step t (loop over t only; everything else is vectorised over the M paths):
+
+    1. phi_t = tanh x_t, m_t = <phi_t>, C[t, :t+1] = <phi_t phi_s>                         -- O(M t)
+    2. Y_t[s] = phi'_t D_t[s] (s < t) on the first R response paths, S[t, :t] = <Y_t>_R     -- O(R t)
+    3. kernel rows: n = 1, K[t, :t] = b S[t, :t] K[:t, :t], K[t, t] = 1, Gamma = g sqrt(alpha) K,
+       Q[t, :t+1] = g^2 K[:t+1, :t+1] (K[t, :t+1] C[:t+1, :t+1])^T; n >= 2, Wick moments of C row t -- O(t^2)
+    4. Cholesky row L[t, :t+1] of Q (:func:`_extend_cholesky`), eta_t = sum_s L[t, s] w_s       -- O(t^2 + M t)
+    5. x_{t+1} = x_t + dt (-x_t + b m_t^n + eta_t + sum_u Gamma[t, u] phi_u)                -- O(M t)
+    6. D_{t+1}[s] = (1 - dt) D_t[s] + dt sum_{u<=t} Gamma[t, u] Y_u[s] + dt [s == t]          -- O(R t^2)
+
+    The tangent history Y_u[s] (u <= t, s < u) of the R paths is stored in blocks of ``_TANGENT_BLOCK``
+    times; step 6 reads all of it once per step (a memory-bound GEMV), so the total cost is
+    O(M T^2 + R T^3 + T^3) time and O(M T + R T^2) memory. Returns xs, phis (M, L), overlap (L,), C, S (L, L)
+    and E_nc (L,).
+    """
+    cfg, n, g, dt = solver.cfg, solver.cfg.order, solver.cfg.gain, solver.cfg.dt
+    device, dtype, length, steps = solver.device, solver.dtype, solver.length, cfg.steps
+    samples, rows = cfg.samples, cfg.response_samples
+    root_load = math.sqrt(cfg.load)
+    kw = dict(device=device, dtype=dtype)
+    xs = torch.empty(length, samples, **kw)  # (time, sample): contiguous histories for the GEMVs
+    phis = torch.empty(length, samples, **kw)
+    white = solver.white.T.contiguous()  # (step, sample)
+    corr = torch.zeros(length, length, **kw)
+    resp = torch.zeros(length, length, **kw)
+    gamma = torch.zeros(length, length, **kw)
+    resolvent = torch.zeros(length, length, **kw)
+    noise_row = torch.zeros(length, **kw)
+    factor = torch.zeros(length, length, **kw)
+    raised = torch.zeros(length, dtype=torch.bool, device=device)
+    energy_nc = torch.zeros(length, **kw)
+    tangent = torch.zeros(length, rows, **kw)  # D_t[s, r] = d x_t / d h_s, rows s < t
+    memory = torch.zeros(length * rows, **kw)  # scratch: sum_u Gamma[t, u] Y_u[s, r], flattened (s, r)
+    blocks = []  # block k: Y_u for u in [k B, (k+1) B), shape (B, min((k+1) B, L), R), zero where s >= u
+    x = solver.x0.clone()
+    for t in range(length):
+        xs[t] = x
+        phi = torch.tanh(x)
+        phis[t] = phi
+        corr_row = phis[: t + 1] @ phi / samples
+        corr[t, : t + 1] = corr_row
+        corr[: t + 1, t] = corr_row
+        # Response row from the tangents of the first R paths.
+        block_index, offset = divmod(t, _TANGENT_BLOCK)
+        if offset == 0:
+            width = min((block_index + 1) * _TANGENT_BLOCK, length)
+            blocks.append(torch.zeros(min(_TANGENT_BLOCK, length - t), width, rows, **kw))
+        y_row = blocks[block_index][offset]  # (width, R)
+        if t:
+            torch.mul(tangent[:t], 1.0 - phi[:rows] ** 2, out=y_row[:t])
+            resp[t, :t] = y_row[:t].mean(dim=1)
+        # Kernel rows.
+        if n == 1:
+            resolvent[t, t] = 1.0
+            if t:
+                resolvent[t, :t] = solver.b * resp[t, :t] @ resolvent[:t, :t]
+            gamma[t, : t + 1] = g * root_load * resolvent[t, : t + 1]
+            if not cfg.self_coupling:
+                gamma[t, t] -= g * root_load
+            mixed = resolvent[t, : t + 1] @ corr[: t + 1, : t + 1]
+            noise_row[: t + 1] = g * g * (resolvent[: t + 1, : t + 1] @ mixed)
+            energy_nc[t] = -0.5 * g * root_load * noise_row[t] / (g * g)
+        else:
+            q_row, gamma_row, e_nc = _order_n_rows(n, g, corr_row, torch.diagonal(corr)[: t + 1], resp[t, : t + 1])
+            noise_row[: t + 1] = q_row
+            gamma[t, : t + 1] = gamma_row
+            energy_nc[t] = e_nc
+        if t == steps:
+            break
+        # Noise, then one Euler step of the paths.
+        _extend_cholesky(factor, raised, noise_row[: t + 1], t)
+        eta = factor[t, : t + 1] @ white[: t + 1]
+        field = solver.b * phi.mean() ** n + eta + gamma[t, : t + 1] @ phis[: t + 1]
+        x = x + dt * (field - x)
+        # Tangents: D_{t+1}[s] = (1 - dt) D_t[s] + dt sum_{u <= t} Gamma[t, u] Y_u[s] + dt [s == t].
+        memory.zero_()
+        for k, block in enumerate(blocks):
+            first = k * _TANGENT_BLOCK
+            used = min(block.shape[0], t + 1 - first)
+            span = block.shape[1] * rows
+            memory[:span].addmv_(block[:used].view(used, span).T, gamma[t, first : first + used])
+        tangent[: t + 1] *= 1.0 - dt
+        tangent[: t + 1] += dt * memory[: (t + 1) * rows].view(t + 1, rows)
+        tangent[t] += dt
+    solver.raised_pivots = int(raised[:steps].sum())
+    return xs.T, phis.T, phis.mean(dim=1), corr, resp, energy_nc
+
+
 def dmft(
     *,
     order: int = 1,
@@ -314,8 +469,10 @@ def dmft(
     steps: int,
     dt: float = 0.1,
     samples: int = 20_000,
+    response_samples: int | None = 2_000,
     seed: int = 0,
     self_coupling: bool = True,
+    method: str = "forward",
     damping: float = 1.0,
     tol: float = 1e-6,
     max_iter: int = 200,
@@ -332,20 +489,26 @@ def dmft(
         cue_strength: a in [0, g]; x(0) = a + sqrt(g^2 - a^2) z in the gauge xi^1 = +1.
         steps, dt: Euler steps and step size; records at 0, dt, ..., steps*dt as in ``simulate``.
         samples: M sampled single-site paths (the theory's own Monte Carlo error is ~1/sqrt(M)).
+        response_samples: R, the response S is the mean over the first min(M, R) paths (their tangents cost
+            O(R T^2) memory and O(R T^3) time); None means all M. C, m and the noise use all M paths.
         seed: seed of the fixed standard normals (CPU generator, then moved to ``device``).
         self_coupling: keep the Hebbian diagonal (n = 1); must be True for n = 2, 4.
-        damping: weight lambda of the new iterate, (C, S) <- (1 - lambda)(C, S) + lambda (C_new, S_new).
-        tol: convergence threshold on max(|C_new - C|, |S_new - S| / dt). With one thread the causal map
-            reaches a residual of exactly 0 after at most steps + 1 iterations; multi-threaded BLAS
+        method: ``"forward"`` (one causal pass in time, the default) or ``"iterate"`` (damped fixed-point
+            iteration, the cross-check); with the same arguments both solve the same sampled-path equations
+            with the same normals and agree up to round-off (``tests/theory/test_dmft.py``).
+        damping: (iterate) weight lambda of the new iterate, (C, S) <- (1 - lambda)(C, S) + lambda (C_new, S_new).
+        tol: (iterate) convergence threshold on max(|C_new - C|, |S_new - S| / dt). With one thread the causal
+            map reaches a residual of exactly 0 after at most steps + 1 iterations; multi-threaded BLAS
             reductions leave a round-off floor (~1e-8 above capacity, where the paths are chaotic).
-        max_iter: iterations before :class:`DMFTConvergenceError`.
-        chunk: samples per block of the response pass (memory ~ chunk * (steps+1)^2).
+        max_iter: (iterate) iterations before :class:`DMFTConvergenceError`.
+        chunk: (iterate) samples per block of the response pass (memory ~ chunk * (steps+1)^2).
         device, dtype: torch device and floating dtype (float64 default).
 
     Returns:
         Dataset with ``overlap(time)``, ``overlap_stderr(time)``, ``energy(time)``,
-        ``correlation(time, time2)``, ``response(time, time2)`` (= S / dt, a density in time) and
-        ``residual(iteration)``; CF attributes and the config.
+        ``correlation(time, time2)``, ``response(time, time2)`` (= S / dt, a density in time) and, for
+        ``method="iterate"``, ``residual(iteration)``; CF attributes, the config and ``raised_pivots``
+        (noise-factor pivots raised to the round-off floor, see ``PIVOT_TOL``).
 
     Raises:
         ValueError: bad arguments (before any allocation).
@@ -353,12 +516,16 @@ def dmft(
         DMFTConvergenceError: no convergence within ``max_iter`` (message gives final residual and tol).
     """
     cfg = _validate(order, load, gain, cue_strength, steps, dt, samples, seed, self_coupling, damping, tol,
-                    max_iter, chunk, device, dtype)
+                    max_iter, chunk, device, dtype, method, response_samples)
     solver_dtype = resolve_dtype(cfg.dtype)
     itemsize = torch.empty((), dtype=solver_dtype).element_size()
-    check_memory(dmft_memory_bytes(steps=cfg.steps, samples=cfg.samples, chunk=cfg.chunk, itemsize=itemsize),
+    check_memory(dmft_memory_bytes(steps=cfg.steps, samples=cfg.samples, chunk=cfg.chunk, itemsize=itemsize,
+                                   method=cfg.method, response_samples=cfg.response_samples),
                  torch.device(cfg.device), what=f"dmft(steps={cfg.steps}, samples={cfg.samples})")
     solver = _Solver(cfg)
+    if cfg.method == "forward":
+        xs, phis, overlap, corr, resp, energy_nc = _forward_pass(solver)
+        return _to_dataset(cfg, solver, xs, phis, overlap, corr, resp, energy_nc, None)
     length = solver.length
     phi0 = torch.tanh(solver.x0)
     corr = torch.full((length, length), float((phi0 * phi0).mean()), device=solver.device, dtype=solver_dtype)
@@ -369,7 +536,7 @@ def dmft(
         eta = solver.noise(noise_cov)
         xs, phis, overlap = solver.forward(eta, gamma)
         corr_new = phis.T @ phis / cfg.samples
-        resp_new = solver.response(phis, gamma)
+        resp_new = solver.response(phis[: cfg.response_samples], gamma)
         residual = max(float((corr_new - corr).abs().max()), float((resp_new - resp).abs().max()) / cfg.dt)
         residuals.append(residual)
         corr = (1 - cfg.damping) * corr + cfg.damping * corr_new
@@ -401,10 +568,12 @@ def _to_dataset(cfg, solver, xs, phis, overlap, corr, resp, energy_nc, residuals
             "energy": ("time", as_np(energy)),
             "correlation": (("time", "time2"), as_np(corr)),
             "response": (("time", "time2"), as_np(resp) / cfg.dt),
-            "residual": ("iteration", np.asarray(residuals, dtype=np.float64)),
         },
-        coords={"time": time, "time2": time.copy(), "iteration": np.arange(1, len(residuals) + 1)},
+        coords={"time": time, "time2": time.copy()},
     )
+    if residuals is not None:
+        ds["residual"] = ("iteration", np.asarray(residuals, dtype=np.float64))
+        ds = ds.assign_coords(iteration=np.arange(1, len(residuals) + 1))
     meta = {
         "overlap": ("DMFT overlap with the target pattern m(t)", "1"),
         "overlap_stderr": ("Monte Carlo standard error of the DMFT overlap from the sampled paths", "1"),
@@ -417,11 +586,15 @@ def _to_dataset(cfg, solver, xs, phis, overlap, corr, resp, energy_nc, residuals
         "iteration": ("fixed-point iteration number", "1"),
     }
     for name, (long_name, units) in meta.items():
-        ds[name].attrs.update(long_name=long_name, units=units)
+        if name in ds.variables:
+            ds[name].attrs.update(long_name=long_name, units=units)
     ds.attrs.update(global_attrs(
         title=f"DMFT of graded order-{cfg.order} dynamics, load {cfg.load:g}, gain {cfg.gain:g}",
         config={"kind": "dmft", **asdict(cfg)}, references=REFERENCES, device=cfg.device, dtype=cfg.dtype,
         history="hopfield_hclm.memory.theory.dmft"))
     ds.attrs["self_coupling"] = int(cfg.self_coupling)
-    ds.attrs["converged_iterations"] = len(residuals)
+    ds.attrs["method"] = cfg.method
+    ds.attrs["raised_pivots"] = solver.raised_pivots
+    if residuals is not None:
+        ds.attrs["converged_iterations"] = len(residuals)
     return ds
