@@ -1,7 +1,8 @@
 """Theory beside simulation: static mean-field, exact/approximate synchronous steps, DMFT.
 
 - :func:`ags_capacity`, :func:`ags_overlap` -- binary Hopfield, T = 0, replica symmetric (AGS 1987).
-- :func:`graded_fixed_point`, :func:`graded_capacity` -- static branch of the graded n = 1 family.
+- :func:`graded_fixed_point`, :func:`graded_capacity` -- static branch of the graded n = 1 family
+  (continuation in alpha; :class:`GradedCapacity` says where and why the branch ends).
 - :func:`krotov_hopfield_capacity` -- P_max = N^(k-1) / (2 (2k-3)!! ln N).
 - :func:`sync_overlaps` -- exact two synchronous steps (Gardner-Derrida-Mottishaw 1987) and the
   Amari-Maginu recursion.
@@ -15,7 +16,9 @@ from .compare import compare, sync_dataset
 from .dmft import DMFTConvergenceError, dmft, dmft_memory_bytes, gaussian_moment, initial_slope
 from .finite_size import blackout_load, extrapolate_blackout
 from .static import (
+    GradedCapacity,
     GradedFixedPoint,
+    StaticConvergenceError,
     ags_capacity,
     ags_overlap,
     graded_capacity,
@@ -26,8 +29,10 @@ from .sync import SYNC_METHODS, sync_overlaps
 
 __all__ = [
     "DMFTConvergenceError",
+    "GradedCapacity",
     "GradedFixedPoint",
     "SYNC_METHODS",
+    "StaticConvergenceError",
     "ags_capacity",
     "ags_overlap",
     "blackout_load",
