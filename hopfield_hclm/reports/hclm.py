@@ -258,7 +258,10 @@ def flow_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     text = ["## First-order flow identity", "",
             "ΔH_pred = ⟨∇H, Δθ⟩ = −η(⟨∇L,∇H⟩ + λ‖∇H‖²) against the measured change of H on the same batch and "
             "noise, fixed λ = 0.1. The relative error should fall roughly in proportion to η (it is a "
-            "second-order remainder over a first-order term).", "", ident, "", "![flow identity](flow_identity.png)", ""]
+            "second-order remainder over a first-order term) once η is small against the ratio of gradient to "
+            "curvature. For the log-det surrogate ½ log det(Σ̂_Z + εI) that ratio shrinks like √ε along the batch "
+            "covariance's smallest eigenvalues (gradient ∝ √μ/(μ + ε), curvature ∝ 1/(μ + ε)), so with ε = 1e-4 "
+            "only the smallest η is in the first-order regime.", "", ident, "", "![flow identity](flow_identity.png)", ""]
     regimes, dynamics = _data(root, "hclm_regimes"), _data(root, "hclm_dynamics")
     if dynamics is not None:
         lam = dynamics.step_lambda_star
