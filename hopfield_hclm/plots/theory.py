@@ -82,7 +82,7 @@ def draw_finite_size(ax, blackout: xr.Dataset, systematic, *, size_dim: str = "n
         ax.plot(grid, a + c * grid ** (2 * xs[i]), color=f"C{k}", lw=1,
                 label=f"x = {xs[i]:.2g}: alpha_inf = {a:.4f} ± {systematic.stderr_by_exponent[i]:.4f}")
     free = systematic.free
-    if free is not None and np.isfinite(free.alpha_inf):
+    if free is not None and free.constrained and np.isfinite(free.alpha_inf):  # drawn only where the data bound x
         ax.plot(grid, free.alpha_inf + free.slope * grid ** (2 * free.exponent), color="C3", ls="--", lw=1,
                 label=f"free x = {free.exponent:.2f}: alpha_inf = {free.alpha_inf:.4f} ± {free.alpha_inf_stderr:.4f}")
     ax.errorbar([0.0], [systematic.alpha_inf], yerr=[systematic.total_stderr], fmt="s", color="0.4", ms=5,
@@ -92,9 +92,16 @@ def draw_finite_size(ax, blackout: xr.Dataset, systematic, *, size_dim: str = "n
     if reference is not None:
         ax.axhline(reference, color="k", ls=":", lw=1, label=f"replica-symmetric alpha_c = {reference:.4f}")
     ax.set_xlim(-0.002, u.max() * 1.08)
+    values = np.concatenate([blackout["blackout_load"].values - blackout["blackout_load_stderr"].values,
+                             blackout["blackout_load"].values + blackout["blackout_load_stderr"].values,
+                             [systematic.alpha_inf - systematic.total_stderr, systematic.alpha_inf + systematic.total_stderr]
+                             + ([reference] if reference is not None else [])])
+    values = values[np.isfinite(values)]
+    pad = 0.6 * (values.max() - values.min())
+    ax.set_ylim(values.min() - pad, values.max() + 0.15 * pad)
     ax.set_xlabel("N^(-1/2)  (fits: alpha_inf + c N^(-x); N -> infinity at 0)")
     ax.set_ylabel("blackout load alpha_c [1]")
-    ax.legend(loc="upper left", fontsize=6)
+    ax.legend(loc="lower right", fontsize=6)
 
 
 def finite_size_figure(blackout: xr.Dataset, fit=None, *, size_dim: str = "neurons", reference: float | None = None,
