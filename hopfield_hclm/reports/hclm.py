@@ -367,7 +367,8 @@ def scaling_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
                                fits={"injection I": chk.a, "dissipation D": chk.b, "ratio R = I/D": chk.r,
                                      "excess test loss": chk.e}), folder, "scaling_n_train.png")
     text = ["## Scaling balance over the training-set size (§7, Proposition 4)", "",
-            "Training length is 30 epochs at batch 32 for every n, so larger n also means more SGD steps "
+            f"Training length is {int(ds.sizes['epoch'])} epochs at batch {_run_setting(ds, 'batch_size')} for every n, "
+            "so larger n also means more SGD steps "
             "(the scale variable is data *and* compute together, as in a fixed-epoch budget).", "",
             f"I and D are path means over the {int(ds.sizes['epoch'])} epochs; excess loss = final test loss (mean of "
             f"the last {FINAL_WINDOW} epochs) − Bayes log-loss H_b({_run_setting(ds, 'label_noise')}) = {bayes:.4f} "
