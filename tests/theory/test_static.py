@@ -135,9 +135,9 @@ def test_graded_capacity_without_diagonal_approaches_binary_ags():
 
 def test_graded_capacity_against_simulation_started_on_the_pattern():
     # g = 1.5, self-coupling kept in both (the simulator default), x(0) = g xi^1. Static end: alpha_c = 0.1309.
-    # At N = 1000 and T = 60 the edge is smeared over ~0.13-0.17 (at N = 2000 and 4000 the simulated
-    # half-retrieval edge lies in (0.13, 0.15), experiments/theory/REPORT.md), so the loads are 0.10 (-24 %)
-    # and 0.18 (+38 %): outside that smearing, inside the range where the theory is tested above.
+    # At N = 1000 and T = 60 the edge is smeared over ~0.13-0.17 (3/8 retrieved at 0.15, 1/8 at 0.16 with this
+    # seed; at N = 2000 and 4000, T = 100, half the trials are retrieved up to 0.133 and 0.135,
+    # experiments/theory/REPORT.md), so the loads are 0.10 (-24 %) and 0.18 (+38 %), outside that smearing.
     import torch
 
     torch.set_num_threads(1)
