@@ -33,7 +33,8 @@ def compact_netcdf(name: str, root: str = ".") -> list[str]:
     """Rewrite ``data/<name>*.nc`` without the :data:`UNREPORTED` variables, zlib-compressed (lossless).
 
     Every kept value is bit-identical; the dropped names are listed in the ``dropped_variables``
-    attribute. Returns the paths rewritten.
+    attribute. Returns the paths rewritten. (Any export through ``builder.load_parts`` already drops
+    them, via ``EXPORT_FILTERS``; this adds the compression.)
     """
     from .builder import experiment_parts
 
@@ -41,17 +42,34 @@ def compact_netcdf(name: str, root: str = ".") -> list[str]:
     for part in experiment_parts(name, root):
         if not os.path.exists(part.netcdf):
             continue
-        ds = xr.load_dataset(part.netcdf, engine="h5netcdf")
-        drop = [v for v in UNREPORTED.get(name, ()) if v in ds]
-        if drop:
-            ds = ds.drop_vars(drop)
-            ds.attrs["dropped_variables"] = " ".join(drop)
+        ds = _drop_unreported(xr.load_dataset(part.netcdf, engine="h5netcdf"), name)
         enc = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind in "fiu"}
         tmp = part.netcdf + ".tmp"
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=enc)
         os.replace(tmp, part.netcdf)
         done.append(part.netcdf)
     return done
+
+
+def _drop_unreported(ds: xr.Dataset, name: str) -> xr.Dataset:
+    drop = [v for v in UNREPORTED.get(name, ()) if v in ds]
+    if drop:
+        ds = ds.drop_vars(drop)
+        ds.attrs["dropped_variables"] = " ".join(drop)
+    return ds
+
+
+def _register_export_filters() -> None:
+    """Every export of these sweeps (``hopfield-hclm report NAME --rerun`` too) drops :data:`UNREPORTED`."""
+    from functools import partial
+
+    from .builder import EXPORT_FILTERS
+
+    for name in UNREPORTED:
+        EXPORT_FILTERS[name] = partial(_drop_unreported, name=name)
+
+
+_register_export_filters()
 
 
 def run_experiments(names=HCLM_EXPERIMENTS, *, root: str = ".", rerun: bool = False, workers: int | None = 2,
