@@ -280,9 +280,9 @@ def _long_sim(order, load, neurons):
 
 def _long_z(order, load, neurons, *, self_coupling=True):
     m, realised = _long_sim(order, load, neurons)
-    runs = np.array([theory.dmft(order=order, load=realised, gain=GAIN, cue_strength=CUE, steps=LONG_STEPS,
-                                 dt=LONG_DT, samples=LONG_SAMPLES, seed=s, self_coupling=self_coupling)["overlap"].values
-                     for s in range(LONG_REPLICAS)])
+    kw = dict(order=order, load=realised, gain=GAIN, cue_strength=CUE, steps=LONG_STEPS, dt=LONG_DT,
+              samples=LONG_SAMPLES, self_coupling=self_coupling)
+    runs = np.array([theory.dmft(seed=s, **kw)["overlap"].values for s in range(LONG_REPLICAS)])
     se = np.hypot(m.std(0, ddof=1) / math.sqrt(LONG_TRIALS), runs.std(0, ddof=1) / math.sqrt(LONG_REPLICAS))
     return (runs.mean(0) - m.mean(0)) / se, runs.mean(0)
 

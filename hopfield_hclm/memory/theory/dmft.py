@@ -29,11 +29,12 @@ Solution (``method="forward"``, the default): every kernel is causal -- C(t, s) 
 the noise covariance Q(t, s) and Gamma(t, s) for s <= t depend only on the paths up to t -- so the sampled-path
 equations are solved in one pass in time. At step t: C[t, :t+1] = <phi_t phi_s> and S[t, :t] = <phi'_t D_t[s]>
 from the paths (D_t[s] = d x_t / d h_s, propagated path by path), then the kernel rows Q[t, :t+1], Gamma[t, :t+1],
-then one row of the Cholesky factor of Q (L[t, :t] = L[:t, :t]^(-1) Q[t, :t], L[t, t]^2 = Q[t, t] - |L[t, :t]|^2,
-pivots floored at sqrt(``PIVOT_TOL`` Q[t, t])), eta_t = sum_s L[t, s] w_s from fixed normals w, and one Euler step of
-all paths and tangents. ``method="iterate"`` is the cross-check: damped fixed-point iteration on (C, S) that
-reuses the same normals and the same factorisation, so at damping 1 it reaches the same causal solution (up to
-round-off) after at most steps + 1 iterations. Energy per neuron:
+then one row of the Cholesky factor of Q (L[t, :t] = L[:t, :t]^(-1) Q[t, :t],
+L[t, t]^2 = max(Q[t, t] - |L[t, :t]|^2, PIVOT_TOL Q[t, t])), eta_t = sum_s L[t, s] w_s from fixed normals w, and one
+Euler step of all paths and tangents. Cost O(M T^2 + R T^3 + T^3) for M paths, R of them carrying tangents.
+``method="iterate"`` is the cross-check: damped fixed-point iteration on (C, S) that reuses the same normals and
+the same factorisation, so at damping 1 it reaches the same causal solution (up to round-off) after at most
+steps + 1 iterations. Energy per neuron:
 -(b/(n+1)) m^(n+1) + <x phi - log cosh x> + E_nc(t), with E_nc = -(g sqrt(alpha)/2) [K C K^T](t, t) for
 n = 1 and -g^2 sum_s S(t, s) E[X_t^n X_s^n] for n = 2, 4 (non-condensed patterns).
 """
