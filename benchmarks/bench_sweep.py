@@ -4,7 +4,7 @@
    in a loop (raw) versus ``run_sweep`` with the in-process ``serial`` executor (spec validation,
    templates, Zarr pre-allocation, region writes, completed flags, final load). Same process, same
    torch threads, measured side by side; target overhead < 10 % of raw.
-2. Scaling: CPU-bound single-threaded units (the ``toy`` kind with torch matmul work, ``threads=1``)
+2. Scaling: CPU-bound single-threaded units (the test kind ``tests.sweep.toy_kind:KIND`` with torch matmul work, ``threads=1``)
    through the local process pool with 1 and 2 workers; target throughput ratio >= 1.6x on 2 cores.
    Pool start-up (spawn, imports) is included, as a user would see it. An information row repeats
    the comparison with the default thread policy (cores / workers torch threads per worker): there one
@@ -28,6 +28,9 @@ import tempfile
 import time
 
 import torch
+
+# the engine's physics-free test kind lives in tests/sweep/toy_kind.py (importable from the repository root)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _overhead(repeats: int) -> tuple[float, float]:
@@ -56,7 +59,7 @@ def _scaling(units: int, work: int, repeats: int, threads: int | None) -> dict[i
     from hopfield_hclm.core.sweep import loads_spec, run_sweep
 
     text = f"""
-kind = "toy"
+kind = "tests.sweep.toy_kind:KIND"
 trials = 2
 [base]
 work = {work}

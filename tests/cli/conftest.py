@@ -3,7 +3,7 @@
 import pytest
 
 TOY = """
-kind = "toy"
+kind = "tests.sweep.toy_kind:KIND"
 title = "toy sweep"
 seed = 1
 trials = 2

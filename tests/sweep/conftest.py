@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 TOY_CONFIG = """
-kind = "toy"
+kind = "tests.sweep.toy_kind:KIND"
 title = "toy sweep"
 seed = 7
 trials = 3

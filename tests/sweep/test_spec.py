@@ -7,7 +7,7 @@ import pytest
 from hopfield_hclm.core.sweep import loads_spec, run_sweep, work_units
 from hopfield_hclm.core.sweep.grid import point_seed
 
-BASE = 'kind = "toy"\ntrials = 2\n'
+BASE = 'kind = "tests.sweep.toy_kind:KIND"\ntrials = 2\n'
 
 
 def test_ranges_lists_and_grid_order():
@@ -63,7 +63,7 @@ def test_common_and_independent_seeds():
         (BASE + "[axes]\ntrials = [1, 2]\n", "cannot be swept"),
         (BASE + "[axes]\nlength = [2, 3]\n", "differ between grid points"),
         (BASE + "[axes]\nstep = [2, 3]\n", "unknown argument(s) ['step']"),
-        ("kind = 'toy'\ntrials = [\n", "not valid TOML"),
+        ("kind = 'tests.sweep.toy_kind:KIND'\ntrials = [\n", "not valid TOML"),
     ],
 )
 def test_bad_configs_fail_before_any_store(tmp_path, text, message):

@@ -56,7 +56,7 @@ def test_missing_points_are_nan_never_zero(tmp_path, toy_config):
     spec = load_spec(toy_config(tmp_path))
     store, created = SweepStore.open_or_create(tmp_path / "p.zarr", spec)
     assert created
-    kind = get_kind("toy")
+    kind = get_kind("tests.sweep.toy_kind:KIND")
     units = work_units(spec)
     for unit in units[:4]:
         store.write_unit(unit, UnitResult.from_dataset(kind.compute(**unit.args)))
@@ -73,7 +73,7 @@ def test_resume_recomputes_only_unfinished_units(tmp_path, toy_config):
     cfg = toy_config(tmp_path, log=str(log))
     spec = load_spec(cfg)
     store, _ = SweepStore.open_or_create(tmp_path / "r.zarr", spec)
-    kind = get_kind("toy")
+    kind = get_kind("tests.sweep.toy_kind:KIND")
     units = work_units(spec)
     for unit in units[::2]:
         store.write_unit(unit, UnitResult.from_dataset(kind.compute(**unit.args)))
@@ -115,12 +115,12 @@ def test_netcdf_export_round_trip(tmp_path, toy_config):
 
 
 def test_unit_error_names_the_grid_point(tmp_path, toy_config):
-    import hopfield_hclm.core.sweep.toy as toy
+    import tests.sweep.toy_kind as toy
 
     def broken(**kwargs):
         raise ArithmeticError("boom")
 
-    kind = get_kind("toy")
+    kind = get_kind("tests.sweep.toy_kind:KIND")
     object.__setattr__(kind, "compute", broken)
     try:
         with pytest.raises(RuntimeError, match=r"grid point scale=0.5, offset=0.0 failed: boom"):

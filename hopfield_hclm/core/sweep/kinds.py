@@ -8,10 +8,13 @@ A :class:`Kind` bundles, for one computation:
   the store can be pre-allocated from the resolved config;
 - ``validate(**args) -> None``: the computation's own argument checks (``ValueError``), cheap.
 
-Built-in kinds: ``"memory"`` (:func:`hopfield_hclm.memory.simulate`), ``"hclm"``
-(:func:`hopfield_hclm.hclm.run`) and ``"toy"`` (a physics-free kind for tests and benchmarks).
-Register more with :func:`register_kind`; a kind given as ``"package.module:attribute"``
-is imported on demand (also inside worker processes).
+Kinds live with their domain and register themselves through the package metadata: the entry
+point group ``hopfield_hclm.kinds`` (``pyproject.toml``) names ``memory``
+(``memory/sweep_kind.py``, one ``simulate`` call per grid point) and ``hclm``
+(``hclm/sweep_kind.py``, seeded ``run`` calls), so
+this module imports neither domain and another installed package can add a kind the same way.
+:func:`register_kind` adds one in the running process; a kind given as
+``"package.module:attribute"`` is imported on demand (also inside worker processes).
 """
 
 from __future__ import annotations
@@ -48,12 +51,27 @@ def register_kind(kind: Kind | Callable[[], Kind], *, name: str | None = None) -
     _REGISTRY[key] = kind
 
 
+ENTRY_POINT_GROUP = "hopfield_hclm.kinds"
+
+
+def _entry_points() -> dict[str, "importlib.metadata.EntryPoint"]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
 def kind_names() -> list[str]:
-    return sorted(_REGISTRY)
+    """Names of the kinds registered in this process or through installed entry points."""
+    return sorted(set(_REGISTRY) | set(_entry_points()))
 
 
 def get_kind(name: str) -> Kind:
-    """The registered kind ``name``, or the :class:`Kind` at ``"package.module:attribute"``."""
+    """The kind ``name`` (registered here or by an entry point), or the :class:`Kind` at
+    ``"package.module:attribute"``."""
+    if name not in _REGISTRY and ":" not in name:
+        found = _entry_points().get(name)
+        if found is not None:
+            _REGISTRY[name] = found.load
     if name in _REGISTRY:
         entry = _REGISTRY[name]
         if not isinstance(entry, Kind):
@@ -113,29 +131,3 @@ def validate_spec(spec) -> None:
                 f"the output dimension(s) {changed} differ between grid points (first at {unit.label(spec.dims)}); "
                 "sweep the arguments that set them in separate configs"
             )
-
-
-# --- built-in kinds -------------------------------------------------------------------------
-
-
-def _toy() -> Kind:
-    from . import toy
-
-    return toy.KIND
-
-
-def _memory() -> Kind:
-    from . import memory_kind
-
-    return memory_kind.KIND
-
-
-def _hclm() -> Kind:
-    from . import hclm_kind
-
-    return hclm_kind.KIND
-
-
-register_kind(_toy, name="toy")
-register_kind(_memory, name="memory")
-register_kind(_hclm, name="hclm")

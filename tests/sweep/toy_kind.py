@@ -19,10 +19,10 @@ import os
 import numpy as np
 import xarray as xr
 
-from ..attrs import annotate, global_attrs
-from ..seeds import trial_generators, trial_seeds
-from ..validation import check_int, check_real
-from .kinds import Kind
+from hopfield_hclm.core.attrs import annotate, global_attrs
+from hopfield_hclm.core.seeds import trial_generators, trial_seeds
+from hopfield_hclm.core.sweep.kinds import Kind
+from hopfield_hclm.core.validation import check_int, check_real
 
 _META = {
     "walk": ("toy random walk", "1"),

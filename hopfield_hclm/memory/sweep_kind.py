@@ -14,7 +14,7 @@ import inspect
 import torch
 import xarray as xr
 
-from .kinds import Kind
+from ..core.sweep.kinds import Kind
 
 AXIS_META = {
     "load": ("load alpha (P = round(alpha N^n))", "1"),
@@ -36,7 +36,7 @@ AXIS_META = {
 
 
 def _simulation():
-    from hopfield_hclm.memory import simulation
+    from . import simulation
 
     return simulation
 
@@ -59,7 +59,7 @@ def validate(**args) -> None:
 
 def template(**args) -> xr.Dataset:
     """The result Dataset of ``simulate(**args)`` with zero data, built without running dynamics."""
-    from hopfield_hclm.memory.trajectory import BINARY_SERIES, GRADED_SERIES, Trajectory
+    from .trajectory import BINARY_SERIES, GRADED_SERIES, Trajectory
 
     sim = _simulation()
     spec, _patterns = sim.resolve_spec(**_full_arguments(args))

@@ -22,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..attrs import annotate
-from ..seeds import trial_seeds
-from ..validation import check_int
-from .kinds import Kind
+from ..core.attrs import annotate
+from ..core.seeds import trial_seeds
+from ..core.sweep.kinds import Kind
+from ..core.validation import check_int
 
 _TRIAL_META = {
     "trial": ("trial (seed index)", "1"),
@@ -46,7 +46,7 @@ _AXIS_META = {
 
 
 def _train():
-    from hopfield_hclm.hclm import train
+    from . import train
 
     return train
 
