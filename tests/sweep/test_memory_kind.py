@@ -93,3 +93,13 @@ def test_negative_load_on_an_axis_names_the_grid_point(tmp_path):
     with pytest.raises(ValueError, match=r"load.*at grid point load=-0.1"):
         run_sweep(cfg, tmp_path / "bad.zarr", executor="serial")
     assert not (tmp_path / "bad.zarr").exists()
+
+
+@pytest.mark.parametrize("extra, expected", [("", "dtype float32"), ('dtype = "float64"', "dtype float64")])
+def test_device_and_dtype_attrs_come_from_the_kind(tmp_path, extra, expected):
+    # the store's `source` is what the kind resolved (simulate's own default when base names no dtype)
+    spec = loads_spec(SWEEP.replace("[base]", "[base]\n" + extra))
+    ds = run_sweep(spec, tmp_path / "s.zarr", executor="serial", progress=False)
+    direct = hh.simulate(**work_units(spec)[0].args)
+    assert ds.attrs["source"] == direct.attrs["source"]
+    assert expected in ds.attrs["source"] and "device cpu" in ds.attrs["source"]

@@ -128,15 +128,14 @@ def skeleton(spec: SweepSpec) -> xr.Dataset:
         stacked = np.stack([np.asarray(t[name].values) for t in templates]).reshape(gshape + var.shape)
         values, dims = _reduce_constant(stacked, tuple(var.dims), grid)
         coords[name] = xr.Variable(dims, values, attrs=dict(var.attrs))
-    base = spec.base
     attrs = global_attrs(
         title=spec.title or kind.title or f"{spec.kind} sweep",
         config=spec.resolved(),
         references=kind.references or str(first.attrs.get("references", "")),
-        device=base.get("device", "cpu"),
-        dtype=base.get("dtype") or "float32",
         history=f"sweep of kind {spec.kind!r} over {list(grid)} created by hopfield_hclm",
     )
+    if "source" in first.attrs:  # the kind resolved device and dtype (defaults included); the engine does not guess
+        attrs["source"] = str(first.attrs["source"])
     attrs.update(sweep_kind=spec.kind, sweep_format=STORE_FORMAT, sweep_dims=json.dumps(list(grid)),
                  sweep_unit_dims=json.dumps(list(first.dims)))
     if spec.description:
