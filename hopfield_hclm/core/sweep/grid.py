@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .spec import SweepSpec
+if TYPE_CHECKING:  # annotations only: the spec module builds work units to validate itself
+    from .spec import SweepSpec
 
 _SEED_MASK = (1 << 63) - 1
 

@@ -98,36 +98,3 @@ def check_argument_names(function: Callable[..., Any], args: dict[str, Any], *, 
     unknown = sorted(set(args) - set(params))
     if unknown:
         raise ValueError(f"unknown argument(s) {unknown} for {what}; allowed: {sorted(params)}")
-
-
-def validate_spec(spec) -> None:
-    """Run the kind's checks on every grid point and its template on the first one.
-
-    Also checks that the unit dims (e.g. ``time``) are the same at every grid point, since
-    they become shared dimensions of the sweep Dataset.
-    """
-    from .grid import work_units
-
-    kind = get_kind(spec.kind)
-    units = work_units(spec)
-    reference = None
-    check_argument_names(kind.compute, units[0].args, what=f"kind {spec.kind!r}")
-    for unit in units:
-        try:
-            kind.validate(**unit.args)
-        except ValueError as exc:
-            where = unit.label(spec.dims)
-            raise ValueError(f"{exc} (at grid point {where})" if spec.axes else str(exc)) from exc
-        template = kind.template(**unit.args)
-        for dim in spec.dims:
-            if dim in template.dims:
-                raise ValueError(f"axis {dim!r} clashes with the output dimension {dim!r} of kind {spec.kind!r}")
-        signature = {d: template.indexes[d].values.tolist() if d in template.indexes else template.sizes[d] for d in template.dims}
-        if reference is None:
-            reference = signature
-        elif signature != reference:
-            changed = [d for d in signature if signature.get(d) != reference.get(d)]
-            raise ValueError(
-                f"the output dimension(s) {changed} differ between grid points (first at {unit.label(spec.dims)}); "
-                "sweep the arguments that set them in separate configs"
-            )

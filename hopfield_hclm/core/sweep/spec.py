@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 
 from ..validation import check_choice, check_int
+from .grid import work_units
+from .kinds import check_argument_names, get_kind
 
 TOP_LEVEL_KEYS = ("kind", "title", "description", "seed", "trials", "seeds", "base", "axes")
 SEED_MODES = ("common", "independent")
@@ -175,7 +177,7 @@ def spec_from_dict(config: Mapping[str, Any], *, source_path: str | None = None)
     """Validate a parsed config (the TOML tables as dicts) into a :class:`SweepSpec`.
 
     Checks the structure and types here, then the kind's own argument checks at every grid
-    point (:func:`hopfield_hclm.core.sweep.kinds.validate_spec`), all before anything runs.
+    point (:func:`validate_spec`), all before anything runs.
     """
     if not isinstance(config, Mapping):
         raise ValueError(f"config must be a table; got {type(config).__name__}")
@@ -221,10 +223,39 @@ def spec_from_dict(config: Mapping[str, Any], *, source_path: str | None = None)
         description=config.get("description", ""),
         source_path=source_path,
     )
-    from .kinds import validate_spec
-
     validate_spec(spec)
     return spec
+
+
+def validate_spec(spec: SweepSpec) -> None:
+    """Run the kind's checks on every grid point and its template on the first one.
+
+    Also checks that the unit dims (e.g. ``time``) are the same at every grid point, since
+    they become shared dimensions of the sweep Dataset.
+    """
+    kind = get_kind(spec.kind)
+    units = work_units(spec)
+    reference = None
+    check_argument_names(kind.compute, units[0].args, what=f"kind {spec.kind!r}")
+    for unit in units:
+        try:
+            kind.validate(**unit.args)
+        except ValueError as exc:
+            where = unit.label(spec.dims)
+            raise ValueError(f"{exc} (at grid point {where})" if spec.axes else str(exc)) from exc
+        template = kind.template(**unit.args)
+        for dim in spec.dims:
+            if dim in template.dims:
+                raise ValueError(f"axis {dim!r} clashes with the output dimension {dim!r} of kind {spec.kind!r}")
+        signature = {d: template.indexes[d].values.tolist() if d in template.indexes else template.sizes[d] for d in template.dims}
+        if reference is None:
+            reference = signature
+        elif signature != reference:
+            changed = [d for d in signature if signature.get(d) != reference.get(d)]
+            raise ValueError(
+                f"the output dimension(s) {changed} differ between grid points (first at {unit.label(spec.dims)}); "
+                "sweep the arguments that set them in separate configs"
+            )
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
