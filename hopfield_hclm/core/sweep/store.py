@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from ..attrs import config_hash, global_attrs
+from . import zarr_io
 from .grid import WorkUnit, work_units
 from .kinds import Kind, get_kind
 from .spec import SweepSpec
@@ -147,12 +148,9 @@ class SweepStore:
     """An open sweep store on disk (see the module docstring)."""
 
     def __init__(self, path: str, spec: SweepSpec):
-        import zarr
-
         self.path = path
         self.spec = spec
-        self.group = zarr.open_group(path, mode="r+")
-        self._arrays = dict(self.group.arrays())  # opened once: every lookup would re-read metadata
+        self._arrays = zarr_io.open_arrays(path)
         self._coords = {}
 
     @classmethod
@@ -199,7 +197,7 @@ class SweepStore:
             if name not in self._arrays:
                 raise RuntimeError(f"unit {unit.label(grid)} returned {name!r}, which the kind's template does not declare")
             arr = self._arrays[name]
-            stored_dims = tuple(arr.metadata.dimension_names or ())
+            stored_dims = zarr_io.dimension_names(arr)
             if stored_dims[: len(grid)] == grid and len(stored_dims) == len(grid) + len(dims):
                 if stored_dims[len(grid):] != dims or arr.shape[len(grid):] != values.shape:
                     raise RuntimeError(
@@ -215,34 +213,13 @@ class SweepStore:
                     expected, values, equal_nan=values.dtype.kind == "f"
                 ):
                     raise RuntimeError(f"unit {unit.label(grid)}: coordinate {name!r} differs from the kind's template")
-        _write_all([(arr, idx, values.astype(arr.dtype, copy=False)) for arr, idx, values in writes])
+        zarr_io.write_regions([(arr, idx, values.astype(arr.dtype, copy=False)) for arr, idx, values in writes])
         self._arrays[COMPLETED][index] = True
-
-
-def _write_all(writes) -> None:
-    """All region writes of one unit concurrently on zarr's event loop (one round trip, not one per array)."""
-    try:
-        import asyncio
-
-        from zarr.core.sync import sync
-
-        async def gather():
-            await asyncio.gather(*(arr._async_array.setitem(idx, values) for arr, idx, values in writes))
-
-        sync(gather())
-    except (ImportError, AttributeError):  # another zarr layout: plain synchronous writes
-        for arr, idx, values in writes:
-            arr[idx] = values
 
 
 def read_attrs(path: str | os.PathLike) -> dict[str, Any]:
     """Root attributes of a store (reads only the metadata)."""
-    import zarr
-
-    try:
-        return dict(zarr.open_group(os.fspath(path), mode="r").attrs)
-    except Exception as exc:  # zarr raises several types for "not a group"
-        raise ValueError(f"{os.fspath(path)!r} is not a Zarr sweep store: {exc}") from exc
+    return zarr_io.read_root_attrs(path)
 
 
 def open_sweep(path: str | os.PathLike, *, mask: bool = True) -> xr.Dataset:
