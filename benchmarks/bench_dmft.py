@@ -10,7 +10,7 @@ iteration needs tens: 12-56 at 100 steps).
 Part 2 times the response propagation alone: the blocked forward substitution of the iterative solver against a
 straightforward Python loop over time pairs (t, s), vectorised over samples only (agreement checked).
 
-Usage: PYTHONPATH=. python benchmarks/bench_dmft.py [--threads 2] [--quick]
+Usage: PYTHONPATH=. python benchmarks/bench_dmft.py [--threads 2] [--quick | --long]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ dmft_module = importlib.import_module("hopfield_hclm.memory.theory.dmft")
 CASES = [(1, 0.3, 100, 4000, 4000), (1, 0.3, 100, 4000, 2000), (2, 0.15, 100, 4000, 2000),
          (1, 0.3, 300, 8000, 2000), (1, 0.3, 300, 20000, 2000), (2, 0.15, 300, 20000, 2000)]
 QUICK = [(1, 0.3, 50, 2000, 1000), (2, 0.15, 50, 2000, 1000)]
+LONG = [(1, 0.3, 300, 2000, 1000), (2, 0.15, 300, 2000, 1000)]  # --long: iterate 300 steps to convergence (~15 min)
 
 
 def response_time_pairs(phis: torch.Tensor, gamma: torch.Tensor, dt: float) -> torch.Tensor:
@@ -105,6 +106,8 @@ def main() -> None:
     parser.add_argument("--iterate-max-steps", type=int, default=100,
                         help="run the iteration to convergence only up to this many steps")
     parser.add_argument("--probe-iterations", type=int, default=3)
+    parser.add_argument("--long", action="store_true",
+                        help="only the 300-step, 2000-path cases, iterated to convergence (about 15 minutes)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -112,6 +115,9 @@ def main() -> None:
           f"load average {load:.1f} at start; R = response paths")
     for method in ("forward", "iterate"):  # warm-up (first-call overheads), not timed
         theory.dmft(order=1, load=0.3, steps=10, samples=200, method=method)
+    if args.long:
+        solvers_side_by_side(LONG, 300, args.probe_iterations)
+        return
     solvers_side_by_side(QUICK if args.quick else CASES, args.iterate_max_steps, args.probe_iterations)
     response_only(30 if args.quick else 100, 2000 if args.quick else 20_000)
     print(f"load average {os.getloadavg()[0]:.1f} at end" if hasattr(os, "getloadavg") else "")
