@@ -1,6 +1,6 @@
 """HCLM experiment reports (issue 7): ``experiments/hclm_*/`` -> ``data/hclm_*.nc`` -> REPORT.md + CLAIMS.md.
 
-The configs use the sweep engine's ``hclm`` kind (:mod:`hopfield_hclm.core.sweep.hclm_kind`): one
+The configs use the sweep engine's ``hclm`` kind (:mod:`hopfield_hclm.hclm.sweep_kind`): one
 work unit = ``trials`` seeded calls of :func:`hopfield_hclm.hclm.run` stacked on ``trial``, the
 per-epoch λ_t stored as ``lambda_t``, diverged runs kept with ``completed_epochs``.
 """
@@ -722,6 +722,19 @@ def _eps_reading(values: dict) -> str:
     return "ε/B artefact (" + "; ".join(bits) + ")"
 
 
+def _eps_at_coef1(row) -> str | None:
+    """A claim row's verdict at λ0 = 1: its λ0 = 1 grid point, or (whole-grid rows such as D1) its λ = 1 condition."""
+    for p in row.points:
+        if p.coef == 1.0:
+            return p.verdict
+    for p in row.points:
+        if p.coef is None:
+            for c in p.conditions:
+                if "λ = 1)" in c.label:
+                    return c.verdict
+    return None
+
+
 def eps_summary(datasets: dict[str, xr.Dataset]) -> dict:
     """Everything the hclm_eps report states: points, per-cell claim rows, readings and checks."""
     parts = _eps_parts(datasets)
@@ -730,8 +743,8 @@ def eps_summary(datasets: dict[str, xr.Dataset]) -> dict:
     cells = sorted(claims, key=lambda k: (k[1], k[0]))
     verdicts = {key: {cell: claims[cell][key].verdict for cell in cells if key in claims[cell]}
                 for key in EPS_PRIMARY + EPS_SECONDARY}
-    at1 = {key: {cell: next((p.verdict for p in claims[cell][key].points if p.coef == 1.0), None)
-                 for cell in cells if key in claims[cell]} for key in EPS_PRIMARY + EPS_SECONDARY}
+    at1 = {key: {cell: _eps_at_coef1(claims[cell][key]) for cell in cells if key in claims[cell]}
+           for key in EPS_PRIMARY + EPS_SECONDARY}
     flags = {s: {(p.eps, p.batch): p.unstable for p in points if p.surrogate == s and p.coef == 1.0}
              for s in ("variance", "logdet")}
     flags01 = {s: {(p.eps, p.batch): p.unstable for p in points if p.surrogate == s and p.coef == 0.1}
@@ -795,6 +808,24 @@ def _eps_findings(summ: dict, reproduced: str) -> str:
                         + f"; mean final test loss {tl}")
         flags = summ["flags"][s]
         lines.append(f"- **{s}, stability.** " + ". ".join(rows) + f". Reading of the λ = 1 flag: {_eps_reading(flags)}.")
+    fl = summ["flags"]["logdet"]
+    eps_vals = sorted({e for e, _ in fl})
+    batches = sorted({b for _, b in fl})
+    by_b = [f"ε = {e:g}" for e in eps_vals if len({fl[(e, b)] for b in batches if (e, b) in fl}) > 1]
+    by_e = [f"B = {b}" for b in batches if len({fl[(e, b)] for e in eps_vals if (e, b) in fl}) > 1]
+    lines.append("- **Which factor (log-det, λ = 1).** At fixed B the flag changes with ε at "
+                 + (", ".join(by_e) if by_e else "no B") + "; at fixed ε it changes with B at "
+                 + (", ".join(by_b) if by_b else "no ε") + ". Unstable cells: "
+                 + "; ".join(_eps_label(*c) for c in sorted(fl, key=lambda k: (k[1], k[0])) if fl[c]) + ".")
+    ln2 = float(np.log(2.0))
+    collapsed = [p for p in pts if p.coef > 0 and p.surrogate in ("variance", "logdet") and not p.unstable
+                 and abs(np.nanmean(p.test) - ln2) < 0.01 and abs(np.nanmean(p.gap)) < 0.01]
+    if collapsed:
+        lines.append("- **Stable is not good.** These stable points sit at a constant predictor (mean final test "
+                     f"loss within 0.01 of ln 2 = {ln2:.3f} with a gap below 0.01): "
+                     + "; ".join(f"{p.surrogate} λ = {p.coef:g}, {_eps_label(p.eps, p.batch)} "
+                                 f"({np.nanmean(p.test):.3f})" for p in collapsed)
+                     + ". The flag tests stability only; read it with the test loss.")
     for key in EPS_PRIMARY + EPS_SECONDARY:
         v, v1 = summ["verdicts"][key], summ["at1"][key]
         if not v:
@@ -814,22 +845,35 @@ def _eps_findings(summ: dict, reproduced: str) -> str:
 
 
 def eps_claims_sentence(summ: dict) -> str:
-    """One sentence on what the ε/B study means for the CLAIMS.md verdicts (used in findings and CLAIMS.md)."""
-    parts = []
-    for key in EPS_PRIMARY:
+    """What the ε/B study means for the CLAIMS.md verdicts, in one sentence (used in findings and CLAIMS.md)."""
+    def label(cell):
+        return _eps_label(*cell)
+
+    bits = []
+    for key in EPS_PRIMARY + EPS_SECONDARY:
         v = summ["verdicts"].get(key)
-        if not v:
+        if not v or EPS_PUBLISHED not in v:
             continue
-        ref = v.get(EPS_PUBLISHED)
-        n_same = sum(x == ref for x in v.values())
-        parts.append(f"{key} ({ref} at the published ε = 1e-4, B = 32) keeps that verdict in {n_same} of {len(v)} "
-                     f"(ε, B) cells ({_eps_reading(v)})")
+        ref = v[EPS_PUBLISHED]
+        other = [(cell, x) for cell, x in v.items() if x != ref]
+        if not other:
+            bits.append(f"{key} is {ref} in all {len(v)} (ε, B) cells")
+        else:
+            bits.append(f"{key} ({ref} at the published ε = 1e-4, B = 32) is "
+                        + ", ".join(f"{x} at {label(cell)}" for cell, x in other))
     fl = summ["flags"].get("logdet", {})
-    n_unst = sum(fl.values())
-    return ("In the ε/B sensitivity study (experiments/hclm_eps), " + "; ".join(parts)
-            + f"; fixed log-det λ = 1 is flagged unstable in {n_unst} of {len(fl)} cells ({_eps_reading(fl)}), "
-            "so verdicts decided by the λ = 1 point are statements about this ε and batch, not about the surrogate "
-            "in general" + ("." if n_unst < len(fl) else " only in so far as they hold in every cell."))
+    unst = [cell for cell, f in fl.items() if f]
+    if fl and len(unst) == len(fl):
+        tail = ("fixed log-det λ = 1 is unstable in every cell, so that instability is not an artefact of ε or of "
+                "B = d")
+    elif not unst:
+        tail = "fixed log-det λ = 1 is stable in every cell"
+    else:
+        tail = (f"fixed log-det λ = 1 is unstable in {len(unst)} of {len(fl)} cells ({'; '.join(map(label, unst))}) "
+                "and stable in the others, so that instability, and any verdict whose λ0 = 1 point rests on it, "
+                "belongs to that ε and batch size, not to the log-det surrogate as such")
+    return ("In the ε/B sensitivity study (experiments/hclm_eps, fixed regime, 5 seeds), " + "; ".join(bits)
+            + "; " + tail + ".")
 
 
 @register(EPS_NAME)
@@ -876,7 +920,7 @@ def eps_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
         fh.write(_eps_findings(summ, reproduced))
     return "\n".join([
         "## Criterion", "", EPS_CRITERION, "",
-        "## Stability (mean ± s.d. over 5 seeds)", "",
+        f"## Stability (mean ± s.d. over {int(next(iter(summ['parts'].values())).sizes['trial'])} seeds)", "",
         "λ = 0 rows are each cell's baseline (the entropy term has no gradient there, so ε does not act on training; "
         "they differ between B = 32 and 64).", "", table, "",
         "![sensitivity](eps_sensitivity.png)", "",
