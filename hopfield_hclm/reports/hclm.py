@@ -18,7 +18,9 @@ __all__ = ["HCLM_EXPERIMENTS", "build", "build_all"]
 # ------------------------------------------------------------------------------------ experiments
 
 #: experiment folders of issue 7, in the order the full study runs them
-HCLM_EXPERIMENTS = ("hclm_regimes", "hclm_feedback", "hclm_dynamics", "hclm_flow", "hclm_scaling", "hclm_eps")
+HCLM_EXPERIMENTS = ("hclm_regimes", "hclm_feedback", "hclm_dynamics", "hclm_flow", "hclm_scaling")
+#: follow-up studies, built by name only (``python -m hopfield_hclm.reports.hclm hclm_eps``), not by build_all
+HCLM_FOLLOW_UPS = ("hclm_eps",)
 
 
 #: per-step series that no report reads, dropped from the exported netCDF to keep data/ small
@@ -997,9 +999,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rerun", action="store_true", help="resume/rerun the sweeps first")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-    unknown = sorted(set(args.names) - set(HCLM_EXPERIMENTS))
+    unknown = sorted(set(args.names) - set(HCLM_EXPERIMENTS) - set(HCLM_FOLLOW_UPS))
     if unknown:
-        parser.error(f"names must be among {list(HCLM_EXPERIMENTS)}; got {unknown}")
+        parser.error(f"names must be among {list(HCLM_EXPERIMENTS + HCLM_FOLLOW_UPS)}; got {unknown}")
     if args.names:
         for name in args.names:
             print(build(name, rerun=args.rerun, workers=args.workers))
