@@ -470,7 +470,9 @@ def main() -> None:
               " unique root (Gamma < 1); with the diagonal kept the branch ends there for g >~ 2.15 (table 1), where"
               " the simulations keep retrieving, so 'gamma-one' is the end of this theory, not of retrieval.",
               "- With the diagonal kept, the simulated edge lies 0.007-0.008 above the saddle-node at g = 2 at both"
-              " N and does not shrink from N = 2000 to 4000; whether that is a slow finite-size effect or a limit of"
+              " N and does not shrink from N = 2000 to 4000. The runs started on the pattern in transient_graded"
+              " (T = 100) are still decaying near alpha = 0.14, so these simulated edges are upper bounds on the"
+              " T -> infinity edge; whether the offset is a horizon effect, a slow finite-size effect or a limit of"
               " the unique-root theory as Gamma -> 1 is not resolved here.", ""]
     (HERE / "REPORT.md").write_text("\n".join(lines))
     print("\n".join(lines))
