@@ -34,6 +34,7 @@ from .train import (
     REGIMES,
     ExtraTerms,
     RunConfig,
+    StepRecord,
     TrainingDivergedError,
     instrumented_step,
     plain_step,
@@ -44,7 +45,7 @@ from .train import (
 
 __all__ = [
     "REGIMES", "SURROGATES", "Controller", "EffectiveEntropy", "EpochObservation", "ExtraTerms", "FixedController",
-    "FlowTerms", "RLThermostat", "RepresentationMLP", "RunConfig", "SimulatedRater", "StepObservation",
+    "FlowTerms", "RLThermostat", "RepresentationMLP", "RunConfig", "SimulatedRater", "StepObservation", "StepRecord",
     "Surrogate", "TargetEntropyController", "TaskData", "Thermostat", "TrainingDivergedError",
     "decision_utility", "effective_entropy_test", "effective_rank_entropy", "euclidean_force", "flat_grad",
     "flow_terms", "get_surrogate", "instrumented_step", "logdet_entropy", "logdet_entropy_lowrank",

@@ -57,6 +57,7 @@ __all__ = [
     "ExtraTerms",
     "TrainingDivergedError",
     "instrumented_step",
+    "StepRecord",
     "plain_step",
     "run",
     "run_template",
@@ -281,12 +282,41 @@ def plain_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float,
     return loss.detach()
 
 
-def instrumented_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float, *,
-                      measure_entropy_change: bool = True, extra: ExtraTerms = NO_EXTRA) -> torch.Tensor:
-    """One step on ``L + λH`` that records the flow; returns a ``(10,)`` tensor (one host sync later).
+@dataclass(frozen=True)
+class StepRecord:
+    """What one instrumented step measured (Python floats, read from the device in one transfer).
 
-    Entries: loss, H, injection, dissipation, λ*, ‖∇H‖, predicted ΔH = ⟨∇H, Δθ⟩, measured ΔH (same
-    batch and noise; NaN if not measured), all-finite flag of ∇L, all-finite flag of ∇H.
+    ``loss`` L (with the :class:`ExtraTerms`) and ``entropy`` H before the step; the flow terms
+    ``injection`` −⟨∇L, ∇H⟩, ``dissipation`` λ‖∇H‖², ``lambda_star`` −⟨∇L, ∇H⟩/‖∇H‖² (NaN where ∇H = 0)
+    and ``info_force`` ‖∇H‖; ``entropy_change_predicted`` ⟨∇H, Δθ⟩ (first order) and
+    ``entropy_change_measured`` H(θ + Δθ) − H(θ) on the same batch and noise (NaN if not measured);
+    ``loss_grad_finite`` / ``entropy_grad_finite``: whether every entry of ∇L / ∇H is finite.
+    """
+
+    loss: float
+    entropy: float
+    injection: float
+    dissipation: float
+    lambda_star: float
+    info_force: float
+    entropy_change_predicted: float
+    entropy_change_measured: float
+    loss_grad_finite: bool
+    entropy_grad_finite: bool
+
+    def failure(self) -> str | None:
+        """The first quantity that makes the step unusable (non-finite value or gradient), or None."""
+        for name, ok in (("loss", math.isfinite(self.loss)), ("entropy surrogate", math.isfinite(self.entropy)),
+                         ("loss gradient", self.loss_grad_finite), ("entropy gradient", self.entropy_grad_finite)):
+            if not ok:
+                return name
+        return None
+
+
+def instrumented_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float, *,
+                      measure_entropy_change: bool = True, extra: ExtraTerms = NO_EXTRA) -> StepRecord:
+    """One step on ``L + λH`` that records the flow; returns a :class:`StepRecord`.
+
     Shapes: ``x (batch, input_dim)``, ``y (batch,)``, ``noise (batch, width)``. ``L`` includes the
     optional :class:`ExtraTerms`.
     """
@@ -306,10 +336,12 @@ def instrumented_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef:
             dh_meas = surrogate(model.encode(x) + noise, eps) - h.detach()
         else:
             dh_meas = torch.full_like(dh_pred, float("nan"))
-        return torch.stack([
+        values = torch.stack([  # one device -> host transfer for the whole record
             loss.detach(), h.detach(), terms.injection, terms.dissipation, terms.lambda_star, terms.info_force,
             dh_pred, dh_meas, torch.isfinite(g_loss).all().to(h.dtype), torch.isfinite(g_ent).all().to(h.dtype),
-        ])
+        ]).tolist()
+    *floats, ok_loss, ok_ent = values
+    return StepRecord(*floats, loss_grad_finite=ok_loss == 1.0, entropy_grad_finite=ok_ent == 1.0)
 
 
 # ------------------------------------------------------------------------------------- recording
@@ -347,8 +379,10 @@ STEP_VARS: dict[str, tuple[str, str]] = {
     "step_entropy_change_predicted": ("first-order predicted change of H <grad H, delta theta>", "nat"),
     "step_entropy_change_measured": ("measured change of H on the same batch and noise", "nat"),
 }
-_STEP_COLUMNS = ("step_loss", "step_entropy", "step_injection", "step_dissipation", "step_lambda_star",
-                 "step_info_force", "step_entropy_change_predicted", "step_entropy_change_measured")
+#: per-step variable -> the :class:`StepRecord` field it stores
+_STEP_COLUMNS = {f"step_{name}": name for name in (
+    "loss", "entropy", "injection", "dissipation", "lambda_star", "info_force", "entropy_change_predicted",
+    "entropy_change_measured")}
 
 
 def _empty_arrays(cfg: RunConfig) -> dict[str, np.ndarray]:
@@ -428,9 +462,6 @@ def _eval_loss(model, x, y) -> tuple[float, float]:
     return float(loss), float(err)
 
 
-_QUANTITIES = {0: "loss", 1: "entropy surrogate", 8: "loss gradient", 9: "entropy gradient"}
-
-
 def run(*, data: TaskData | None = None, **kwargs) -> xr.Dataset:
     """Train the representation MLP on ``L + λ_t H`` and return the per-epoch Dataset (dim ``epoch``).
 
@@ -490,22 +521,22 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
         for s in range(steps):
             idx = order[s * bsz:(s + 1) * bsz]
             out = instrumented_step(model, optimizer, surrogate, data.x_train[idx], data.y_train[idx], noise[s],
-                                    coef, eps, measure_entropy_change=cfg.measure_entropy_change, extra=extra).tolist()
-            for col, name in _QUANTITIES.items():
-                if not math.isfinite(out[col]) or (col >= 8 and out[col] != 1.0):
-                    reason = f"non-finite {name} at epoch {epoch + 1}, step {s + 1}"
-                    if cfg.record_steps:
-                        _store_steps(arrays, epoch * steps, rows, coefs)
-                    partial = _to_dataset(cfg, arrays, data_tag=data_tag, stopped_reason=reason, completed=epoch)
-                    if cfg.on_nan == "return":
-                        return partial
-                    raise TrainingDivergedError(f"training stopped: {reason}", epoch=epoch + 1, step=s + 1,
-                                                quantity=name, partial=partial)
+                                    coef, eps, measure_entropy_change=cfg.measure_entropy_change, extra=extra)
+            name = out.failure()
+            if name is not None:
+                reason = f"non-finite {name} at epoch {epoch + 1}, step {s + 1}"
+                if cfg.record_steps:
+                    _store_steps(arrays, epoch * steps, rows, coefs)
+                partial = _to_dataset(cfg, arrays, data_tag=data_tag, stopped_reason=reason, completed=epoch)
+                if cfg.on_nan == "return":
+                    return partial
+                raise TrainingDivergedError(f"training stopped: {reason}", epoch=epoch + 1, step=s + 1,
+                                            quantity=name, partial=partial)
             rows.append(out)
             coefs.append(coef)
-            coef = controller.after_step(StepObservation(lambda_star=out[4], entropy=out[1], injection=out[2],
-                                                         dissipation=out[3]))
-        table = np.asarray(rows)
+            coef = controller.after_step(StepObservation(lambda_star=out.lambda_star, entropy=out.entropy,
+                                                         injection=out.injection, dissipation=out.dissipation))
+        column = {f: np.array([getattr(r, f) for r in rows]) for f in _STEP_COLUMNS.values()}
         with torch.no_grad():
             train_loss, _ = _eval_loss(model, data.x_train, data.y_train)
             test_loss, test_err = _eval_loss(model, data.x_test, data.y_test)
@@ -514,14 +545,16 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
             info_bound = _information_bound(model, data.x_train, cfg.sigma)
         utility, reward, rated = rater.rate(epoch, prob_fb, data.y_feedback)
         force_probe, force_metric = _probe_forces(model, surrogate, eps, probe_x, probe_y, probe_noise, cfg.damping)
-        lam_star = table[:, 4][np.isfinite(table[:, 4])]
+        lam_star = column["lambda_star"][np.isfinite(column["lambda_star"])]
         values = dict(
             train_loss=train_loss, test_loss=test_loss, test_loss_shift=shift_loss, gen_gap=test_loss - train_loss,
-            test_error=test_err, entropy=table[:, 1].mean(), information_bound=info_bound, coef=float(np.mean(coefs)), reward=reward,
-            utility=utility, info_force=table[:, 5].mean(), info_force_probe=force_probe,
-            info_force_metric=force_metric, injection=table[:, 2].mean(), dissipation=table[:, 3].mean(),
+            test_error=test_err, entropy=column["entropy"].mean(), information_bound=info_bound,
+            coef=float(np.mean(coefs)), reward=reward, utility=utility, info_force=column["info_force"].mean(),
+            info_force_probe=force_probe, info_force_metric=force_metric, injection=column["injection"].mean(),
+            dissipation=column["dissipation"].mean(),
             lambda_star=lam_star.mean() if lam_star.size else np.nan,
-            entropy_change_predicted=table[:, 6].sum(), entropy_change_measured=table[:, 7].sum(),
+            entropy_change_predicted=column["entropy_change_predicted"].sum(),
+            entropy_change_measured=column["entropy_change_measured"].sum(),
         )
         for k, v in values.items():
             arrays[k][epoch] = v
@@ -531,13 +564,12 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
     return _to_dataset(cfg, arrays, data_tag=data_tag, stopped_reason="", completed=cfg.epochs)
 
 
-def _store_steps(arrays, start: int, rows, coefs) -> None:
+def _store_steps(arrays, start: int, rows: list[StepRecord], coefs) -> None:
     if not rows:
         return
-    table = np.asarray(rows)
     stop = start + len(rows)
-    for j, name in enumerate(_STEP_COLUMNS):
-        arrays[name][start:stop] = table[:, j]
+    for var, field_name in _STEP_COLUMNS.items():
+        arrays[var][start:stop] = [getattr(r, field_name) for r in rows]
     arrays["step_coef"][start:stop] = coefs
 
 

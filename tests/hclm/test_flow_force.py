@@ -12,6 +12,7 @@ from hopfield_hclm.hclm import (
     flat_grad,
     flow_terms,
     get_surrogate,
+    StepRecord,
     instrumented_step,
     logit_jacobian,
     metric_force,
@@ -30,9 +31,10 @@ def _setup(seed=0, b=24, d_in=6, hidden=10, width=8, dtype=torch.float64):
 def _step(model, x, y, noise, surrogate, coef, lr, eps=1e-2):
     m = copy.deepcopy(model)
     opt = torch.optim.SGD(m.parameters(), lr=lr)
-    out = instrumented_step(m, opt, surrogate, x, y, noise, coef, eps)
-    loss, h, inj, diss, lam_star, force, dh_pred, dh_meas, ok_l, ok_h = out.tolist()
-    return dict(inj=inj, diss=diss, lam_star=lam_star, force=force, pred=dh_pred, meas=dh_meas)
+    r = instrumented_step(m, opt, surrogate, x, y, noise, coef, eps)
+    assert r.failure() is None and r.loss_grad_finite and r.entropy_grad_finite
+    return dict(inj=r.injection, diss=r.dissipation, lam_star=r.lambda_star, force=r.info_force,
+                pred=r.entropy_change_predicted, meas=r.entropy_change_measured)
 
 
 @pytest.mark.parametrize("name", ["logdet", "variance", "softmax", "renyi2"])
@@ -134,8 +136,8 @@ def test_structural_and_decision_risk_terms_enter_the_loss_side_of_the_flow():
     g_h = flat_grad(torch.autograd.grad(sur(z, 1e-2), params, allow_unused=True), params)
     m = copy.deepcopy(model)
     out = instrumented_step(m, torch.optim.SGD(m.parameters(), lr=1e-3), sur, x, y, noise, 0.2, 1e-2, extra=extra)
-    assert out[0].item() == pytest.approx(manual.item(), rel=1e-12)
-    assert out[2].item() == pytest.approx(-(g_l @ g_h).item(), rel=1e-10)
+    assert out.loss == pytest.approx(manual.item(), rel=1e-12)
+    assert out.injection == pytest.approx(-(g_l @ g_h).item(), rel=1e-10)
 
 
 def test_first_order_prediction_holds_for_adam_too():
@@ -144,8 +146,18 @@ def test_first_order_prediction_holds_for_adam_too():
     errors = []
     for lr in (2e-4, 1e-4):
         m = copy.deepcopy(model)
-        out = instrumented_step(m, torch.optim.Adam(m.parameters(), lr=lr), sur, x, y, noise, 0.3, 1e-2).tolist()
-        pred, meas = out[6], out[7]
+        out = instrumented_step(m, torch.optim.Adam(m.parameters(), lr=lr), sur, x, y, noise, 0.3, 1e-2)
+        pred, meas = out.entropy_change_predicted, out.entropy_change_measured
         assert abs(meas - pred) < 0.05 * abs(pred)
         errors.append(abs(meas - pred))
     assert 3.0 < errors[0] / errors[1] < 5.0  # O(η²) remainder (Adam's first step is ∝ η)
+
+
+def test_step_record_names_the_failing_quantity():
+    ok = dict(loss=0.5, entropy=1.0, injection=0.0, dissipation=0.0, lambda_star=float("nan"), info_force=0.0,
+              entropy_change_predicted=0.0, entropy_change_measured=float("nan"), loss_grad_finite=True,
+              entropy_grad_finite=True)
+    assert StepRecord(**ok).failure() is None  # NaN lambda* (zero force) and an unmeasured change are not failures
+    assert StepRecord(**{**ok, "entropy": float("inf")}).failure() == "entropy surrogate"
+    assert StepRecord(**{**ok, "entropy_grad_finite": False}).failure() == "entropy gradient"
+    assert StepRecord(**{**ok, "loss": float("nan"), "loss_grad_finite": False}).failure() == "loss"
