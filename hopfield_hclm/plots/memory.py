@@ -20,7 +20,6 @@ from .labels import grid_dims, label, short
 
 #: equilibrium capacity of the binary Hopfield network, zero diagonal, T = 0 (Amit, Gutfreund &
 #: Sompolinsky 1985).
-ALPHA_C_HOPFIELD = 0.138
 
 
 def _summary(ds: xr.Dataset, threshold: float) -> xr.Dataset:

@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 import xarray as xr
-from scipy.special import erf
 
-from ..plots.memory import ALPHA_C_HOPFIELD, load_time_heatmap, overlap_trajectories, phase_diagram, recovery_curves
+from ..memory.theory import ags_capacity, sync_overlaps
+from ..plots.memory import load_time_heatmap, overlap_trajectories, phase_diagram, recovery_curves
 from .builder import EXPORT_FILTERS, markdown_table, register
 
 THRESHOLD = 0.9
@@ -181,7 +181,7 @@ def blackout(datasets: dict[str, xr.Dataset], folder: str) -> str:
     draw_finite_size(axes[2], edges, fss, reference=alpha_c)
     axes[2].set_title("blackout load against size, extrapolated", fontsize=9)
     fig.suptitle("Binary Hopfield (zero diagonal, T = 0, async) started on the pattern: blackout and its "
-                 "finite-size scaling (dotted: replica-symmetric alpha_c = 0.1379)", fontsize=10)
+                 f"finite-size scaling (dotted: replica-symmetric alpha_c = {ags_capacity()[0]:.4f})", fontsize=10)
     img = _save(fig, folder, "blackout.png")
 
     table = []
@@ -721,9 +721,9 @@ def _summary_field(s: xr.Dataset, ds: xr.Dataset, name: str) -> xr.DataArray:
 
 def _first_step_residuals(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     """Per-trial residual m(1) - erf(m0 / sqrt(2 alpha)) ``(trial, load, cue_overlap)`` and the theory."""
-    m0 = ds["overlap"].isel(time=0)
-    theory = xr.apply_ufunc(erf, m0.mean("trial") / np.sqrt(2 * ds["load"]))
-    return (ds["overlap"].isel(time=1) - theory).transpose("trial", "load", "cue_overlap"), theory
+    m0 = ds["overlap"].isel(time=0).mean("trial")
+    first = xr.apply_ufunc(lambda a, m: sync_overlaps(a, m, 1)[1], ds["load"], m0, vectorize=True)
+    return (ds["overlap"].isel(time=1) - first).transpose("trial", "load", "cue_overlap"), first
 
 
 def _residual_correlations(resid: xr.DataArray) -> tuple[float, float]:
@@ -802,7 +802,7 @@ def cue_basin(datasets: dict[str, xr.Dataset], folder: str) -> str:
         f"{pooled_mean:+.4f} +- {pooled_sem:.4f} (z = {pooled_mean / pooled_sem:+.2f}). Across loads, paired by "
         f"trial, the grid-averaged residual at alpha = {loads[-1]:g} minus that at alpha = {loads[0]:g} is "
         f"{paired_mean:+.4f} +- {paired_sem:.4f}.",
-        "**Per load** (m_inf at the strongest cue shows the retrieval state exists below alpha_c = 0.138; basin "
+        f"**Per load** (m_inf at the strongest cue shows the retrieval state exists below alpha_c = {ags_capacity()[0]:.4f}; basin "
         f"edge: smallest cue with mean m_inf >= {THRESHOLD}; transient-only band: cues where at least half the "
         f"trials are transient-only at theta = {CUE_THRESHOLD}; residual: first-step m(1) - theory averaged over "
         "cues, +- s.e. over trials):",
@@ -895,7 +895,7 @@ def sync_async(datasets: dict[str, xr.Dataset], folder: str) -> str:
     ds = datasets[""]
     s = _summary(ds)
     same_cue = bool((ds["overlap"].sel(update="sync").isel(time=0) == ds["overlap"].sel(update="async").isel(time=0)).all())
-    img1 = _save(recovery_curves(ds, threshold=THRESHOLD, alpha_c=ALPHA_C_HOPFIELD), folder, "recovery_curves.png")
+    img1 = _save(recovery_curves(ds, threshold=THRESHOLD, alpha_c=ags_capacity()[0]), folder, "recovery_curves.png")
     img2 = _save(overlap_trajectories(ds), folder, "trajectories.png")
     rows = []
     for load in ds["load"].values:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from hopfield_hclm.core.sweep import SweepStore, UnitResult, get_kind, loads_spec, open_sweep, work_units
+from hopfield_hclm.memory.theory import ags_capacity
 from hopfield_hclm.plots import memory as plots
 
 SWEEP = """
@@ -35,7 +36,7 @@ def partial_sweep(tmp_path_factory):
 
 
 def test_recovery_curves_labels_groups_and_nan(partial_sweep):
-    fig = plots.recovery_curves(partial_sweep, threshold=0.9, alpha_c=plots.ALPHA_C_HOPFIELD)
+    fig = plots.recovery_curves(partial_sweep, threshold=0.9, alpha_c=ags_capacity()[0])
     left, right = fig.axes[:2]
     assert left.get_xlabel() == partial_sweep["load"].attrs["long_name"]
     assert "alpha/alpha_c" in right.get_xlabel()
@@ -43,7 +44,7 @@ def test_recovery_curves_labels_groups_and_nan(partial_sweep):
     assert len(lines) == 4  # m* and m_inf for each of the two cue values
     ydata = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in lines])
     assert np.isnan(ydata).sum() == 2  # the missing point is NaN in both of its curves, not zero
-    np.testing.assert_allclose(right.containers[0].lines[0].get_xdata(), np.array([0.05, 0.1, 0.3]) / 0.138)
+    np.testing.assert_allclose(right.containers[0].lines[0].get_xdata(), np.array([0.05, 0.1, 0.3]) / ags_capacity()[0])
 
 
 def test_every_standard_figure_draws(partial_sweep):
