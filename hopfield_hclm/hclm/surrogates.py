@@ -76,12 +76,8 @@ def logdet_entropy(z: torch.Tensor, eps: float = DEFAULT_EPS, *, form: str = "au
 
     Shapes: ``z (..., batch, dim) -> (...)``.
     """
-    _check_batch(z)
     eps = check_real("eps", eps, low=0.0, low_open=True)
-    form = check_choice("form", form, ("auto", "cov", "gram"))
-    b, d = z.shape[-2], z.shape[-1]
-    if form == "auto":
-        form = "gram" if b < d else "cov"
+    form, b, d = _factor_form(z, form)
     zc = _centre(z)
     if form == "cov":
         eye = torch.eye(d, dtype=z.dtype, device=z.device)
@@ -105,16 +101,22 @@ def gaussian_information_bound(h: torch.Tensor, sigma: float, *, form: str = "au
     det(I_B + h_c h_cᵀ/(Bσ²))``); ``"auto"`` takes the smaller. Computed in ``h``'s dtype (pass float64
     for a reference). Shapes: ``h (..., batch, dim) -> (...)``; ``sigma > 0``.
     """
-    _check_batch(h)
     sigma = check_real("sigma", sigma, low=0.0, low_open=True)
-    form = check_choice("form", form, ("auto", "cov", "gram"))
-    b, d = h.shape[-2], h.shape[-1]
-    if form == "auto":
-        form = "gram" if b < d else "cov"
+    form, b, d = _factor_form(h, form)
     hc = _centre(h) / (math.sqrt(b) * sigma)
     if form == "cov":
         return _half_logdet(torch.eye(d, dtype=h.dtype, device=h.device) + hc.transpose(-1, -2) @ hc)
     return _half_logdet(torch.eye(b, dtype=h.dtype, device=h.device) + hc @ hc.transpose(-1, -2))
+
+
+def _factor_form(x: torch.Tensor, form: str) -> tuple[str, int, int]:
+    """Check a ``(..., batch, dim)`` batch and resolve ``form``: ``"auto"`` -> ``"gram"`` when ``B < d``."""
+    _check_batch(x)
+    form = check_choice("form", form, ("auto", "cov", "gram"))
+    b, d = x.shape[-2], x.shape[-1]
+    if form == "auto":
+        form = "gram" if b < d else "cov"
+    return form, b, d
 
 
 def _half_logdet(mat: torch.Tensor) -> torch.Tensor:

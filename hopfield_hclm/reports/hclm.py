@@ -900,22 +900,16 @@ def eps_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     table = _md_table(["surrogate", "ε", "B", "λ", f"final test loss (last {FINAL_WINDOW})", "final gap",
                        "path-mean force", "step CV of force (epochs 11–20)", "seeds > λ=0 + 1 nat", "diverged",
                        "flag"], rows)
-    crow = []
+    crow, detail = [], []
     for key in EPS_PRIMARY + EPS_SECONDARY:
         for (e, b) in cells:
             r = summ["claims"][(e, b)].get(key)
             if r is None:
                 continue
             crow.append([key, f"{e:g}", str(b), "; ".join(f"{p.name}: {p.verdict}" for p in r.points), f"**{r.verdict}**"])
-    ctable = _md_table(["row", "ε", "B", "per-λ0 verdicts (evaluate_claims)", "verdict"], crow)
-    detail = []
-    for key in EPS_PRIMARY + EPS_SECONDARY:
-        for (e, b) in cells:
-            r = summ["claims"][(e, b)].get(key)
-            if r is None:
-                continue
             detail.append(f"- {key}, {_eps_label(e, b)}: " + " | ".join(
                 f"{p.name}: " + "; ".join(c.line() for c in p.conditions) for p in r.points))
+    ctable = _md_table(["row", "ε", "B", "per-λ0 verdicts (evaluate_claims)", "verdict"], crow)
     root = _root_of(folder)
     reproduced = _eps_reproduction(summ, root)
     with open(os.path.join(folder, "findings.md"), "w") as fh:

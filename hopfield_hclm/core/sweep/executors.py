@@ -57,30 +57,17 @@ PARENT_POLL_S = 0.5
 def exit_with_parent(parent_pid: int, *, interval: float = PARENT_POLL_S) -> None:
     """Start a daemon thread that ends this process (``os._exit``) once ``parent_pid`` is gone.
 
-    A worker whose sweep process was killed (``kill -9`` runs no cleanup) is re-parented, so
-    ``os.getppid()`` changes; polling it costs nothing and needs no cooperation from the parent.
-    For a process that is not a direct child (a Dask worker under its nanny) the parent's pid is
-    probed with signal 0 instead. A worker alone would otherwise keep computing for nobody.
+    ``parent_pid`` is this process's parent (a process-pool worker's sweep process). A worker whose
+    sweep process was killed (``kill -9`` runs no cleanup) is re-parented, so ``os.getppid()``
+    changes; polling it costs nothing and needs no cooperation from the parent. A worker alone would
+    otherwise keep computing for nobody. (Dask's LocalCluster workers already exit with their nanny.)
     """
     import threading
-
-    direct = os.getppid() == parent_pid
-
-    def gone() -> bool:
-        if direct:
-            return os.getppid() != parent_pid
-        try:
-            os.kill(parent_pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:  # pragma: no cover - alive, owned by someone else
-            return False
-        return False
 
     def watch() -> None:
         import time
 
-        while not gone():
+        while os.getppid() == parent_pid:
             time.sleep(interval)
         os._exit(70)  # EX_SOFTWARE: nobody is left to receive the result
 
