@@ -3,7 +3,7 @@
 Subcommands: ``sweep [CONFIG] --out PATH`` (run or resume a sweep; no CONFIG runs the embedded
 default sweep), ``run`` (one ``hh.memory.simulate`` call from flags), ``info PATH``,
 ``export PATH OUT.nc``, ``plot PATH`` (the standard figures) and ``report NAME`` (rebuild
-``experiments/NAME/REPORT.md``). Bad input exits with status 2 and one line on stderr.
+``experiments/NAME/REPORT.md``, the theory report or every HCLM report and CLAIMS.md). Bad input exits with status 2 and one line on stderr.
 """
 
 from __future__ import annotations
@@ -144,10 +144,11 @@ def _open_nc(path: str):
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .reports import build_report
+    from .reports import report
 
-    path = build_report(args.name, root=args.root, rerun=args.rerun, executor=args.executor, workers=args.workers)
-    print(f"report: {path}")
+    for path in report(args.name, root=args.root, rerun=args.rerun, executor=args.executor, workers=args.workers,
+                       quick=args.quick):
+        print(f"report: {path}")
     return 0
 
 
@@ -215,10 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=0.9)
     p.set_defaults(func=_plot)
 
-    p = sub.add_parser("report", help="rebuild experiments/NAME/REPORT.md from data/NAME.nc")
-    p.add_argument("name")
+    p = sub.add_parser("report", help="rebuild a report from data/: experiments/NAME/REPORT.md, 'theory' or 'hclm'")
+    p.add_argument("name", help="an experiment (experiments/NAME/REPORT.md), 'theory' (experiments/theory/REPORT.md) "
+                                "or 'hclm' (every HCLM report and experiments/hclm/CLAIMS.md)")
     p.add_argument("--root", default=".", help="project folder holding experiments/ and data/")
-    p.add_argument("--rerun", action="store_true", help="rerun the sweep first (resumes experiments/NAME/NAME.zarr)")
+    p.add_argument("--rerun", action="store_true",
+                   help="rerun the sweeps first (resumes experiments/NAME/config*.zarr; theory: recompute its data/ files)")
+    p.add_argument("--quick", action="store_true", help="theory only: smaller runs (minutes), for a look")
     p.add_argument("--executor", default="process", choices=("process", "dask", "serial"))
     p.add_argument("--workers", type=int)
     p.set_defaults(func=_report)

@@ -146,7 +146,7 @@ def flow_identity(ds: xr.Dataset) -> plt.Figure:
 
 def scaling_panels(scale: np.ndarray, series: dict, *, xlabel: str, fits: dict | None = None) -> plt.Figure:
     """Log-log panels: ``series`` maps a title to a ``(scale, seed)`` array; ``fits`` maps the same
-    titles to :class:`~hopfield_hclm.hclm.scaling.PowerLawFit` results drawn as lines."""
+    titles to :class:`~hopfield_hclm.reports.scaling.PowerLawFit` results drawn as lines."""
     fits = fits or {}
     fig, axes = plt.subplots(1, len(series), figsize=(3.6 * len(series), 3.4), squeeze=False)
     for ax, (title, values) in zip(axes[0], series.items()):

@@ -101,17 +101,69 @@ def register(name: str):
     return deco
 
 
-def build_report(name: str, *, root: str = ".", rerun: bool = False, executor: str = "process",
-                 workers: int | None = None) -> str:
-    """Rebuild ``experiments/<name>/REPORT.md`` (and its figures) from ``data/``; returns its path."""
+#: reports built by their own function instead of :func:`build_report` alone: the theory report (no
+#: sweep config), ``hclm`` (every HCLM report and CLAIMS.md) and the HCLM experiments (run, compact, then
+#: build); ``name -> fn(*, root, rerun, executor, workers, quick) -> [paths written]``
+BUILDERS: dict[str, Callable[..., list[str]]] = {}
+#: builders that accept ``quick`` (smaller runs)
+QUICK: set[str] = set()
+
+
+def register_builder(name: str, *, quick: bool = False):
+    def deco(fn: Callable[..., list[str]]) -> Callable[..., list[str]]:
+        BUILDERS[name] = fn
+        if quick:
+            QUICK.add(name)
+        return fn
+
+    return deco
+
+
+def _load_report_modules() -> None:
     import importlib
 
-    for module in ("memory_reports", "hclm"):  # each registers its experiments' report bodies
+    for module in ("memory_reports", "hclm", "theory"):  # each registers its report bodies / builders
         try:
             importlib.import_module(f"{__package__}.{module}")
         except ImportError:  # a half-built half of the project must not break the other's reports
             pass
 
+
+def report_names() -> list[str]:
+    """Every name ``hopfield-hclm report NAME`` accepts."""
+    _load_report_modules()
+    return sorted(set(EXPERIMENTS) | set(BUILDERS))
+
+
+def report(name: str, *, root: str = ".", rerun: bool = False, executor: str = "process",
+           workers: int | None = None, quick: bool = False) -> list[str]:
+    """``hopfield-hclm report NAME``: rebuild one report from ``data/``; returns the paths written.
+
+    ``name``: an experiment with a report body (``experiments/<name>/REPORT.md``), ``theory``
+    (``experiments/theory/REPORT.md``) or ``hclm`` (every HCLM report and ``experiments/hclm/CLAIMS.md``).
+    ``rerun`` first reruns/resumes the sweeps (or recomputes the theory report's cached data);
+    ``quick`` (theory only) uses smaller runs.
+    """
+    names = report_names()
+    if name not in names:
+        raise ValueError(f"name must be one of {names}; got {name!r}")
+    if quick and name not in QUICK:
+        raise ValueError(f"quick applies only to {sorted(QUICK)}; got name {name!r}")
+    if name in BUILDERS:
+        options = dict(root=root, rerun=rerun, executor=executor, workers=workers)
+        if name in QUICK:
+            options["quick"] = quick
+        return list(BUILDERS[name](**options))
+    return [build_report(name, root=root, rerun=rerun, executor=executor, workers=workers)]
+
+
+def build_report(name: str, *, root: str = ".", rerun: bool = False, executor: str = "process",
+                 workers: int | None = None) -> str:
+    """Rebuild ``experiments/<name>/REPORT.md`` (and its figures) from ``data/``; returns its path.
+
+    The generic part of :func:`report`: setup, findings and the registered body of one experiment.
+    """
+    _load_report_modules()
     parts = experiment_parts(name, root)
     if name not in EXPERIMENTS:
         raise ValueError(f"name must be one of {sorted(EXPERIMENTS)} (experiments with a report builder); got {name!r}")

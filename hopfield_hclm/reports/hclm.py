@@ -19,7 +19,7 @@ __all__ = ["HCLM_EXPERIMENTS", "build", "build_all"]
 
 #: experiment folders of issue 7, in the order the full study runs them
 HCLM_EXPERIMENTS = ("hclm_regimes", "hclm_feedback", "hclm_dynamics", "hclm_flow", "hclm_scaling")
-#: follow-up studies, built by name only (``python -m hopfield_hclm.reports.hclm hclm_eps``), not by build_all
+#: follow-up studies, built by name only (``hopfield-hclm report hclm_eps``), not by ``hopfield-hclm report hclm``
 HCLM_FOLLOW_UPS = ("hclm_eps",)
 
 
@@ -93,7 +93,7 @@ def run_experiments(names=HCLM_EXPERIMENTS, *, root: str = ".", rerun: bool = Fa
 
 # ------------------------------------------------------------------------------------ numbers
 
-from ..hclm.claims import (  # noqa: E402  (the claims module owns the windows and summaries)
+from .claims import (  # noqa: E402  (the claims module owns the windows and summaries)
     FINAL_WINDOW,
     PRIMARY_COEF,
     REWARD_WINDOW,
@@ -103,6 +103,7 @@ from ..hclm.claims import (  # noqa: E402  (the claims module owns the windows a
     mean_sd,
     paired_difference,
     path_mean,
+    run_setting,
     step_cv,
 )
 
@@ -327,22 +328,12 @@ def flow_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     return "\n".join(text)
 
 
-def _run_setting(ds: xr.Dataset, name: str):
-    """A run argument of the sweep: its base value, else the default of ``hh.hclm.run``."""
-    import json
-
-    from ..hclm import RunConfig
-
-    base = json.loads(ds.attrs["config"]).get("base", {})
-    return base.get(name, getattr(RunConfig(), name))
-
-
 def _fmt_fit(fit) -> str:
     return f"{fit.exponent:.3g} ± {fit.exponent_stderr:.2g}" + (f" ({fit.dropped} dropped)" if fit.dropped else "")
 
 
 def _prop4_rows(scale, ds: xr.Dataset, dim: str, coefs, excess_of) -> tuple[list, dict]:
-    from ..hclm.scaling import proposition4_check
+    from .scaling import proposition4_check
 
     rows, checks = [], {}
     for c in coefs:
@@ -371,12 +362,12 @@ def scaling_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     """Experiments 4 and 5: §7 balance over n_train (and width), §6.3 gap against the log-det information."""
     import json
 
-    from ..hclm.scaling import bayes_log_loss, corollary1_check, power_law_fit
+    from .scaling import bayes_log_loss, corollary1_check, power_law_fit
     from ..hclm.surrogates import DEFAULT_EPS
     from ..plots import hclm as plots
 
     ds = datasets[""]
-    bayes = bayes_log_loss(_run_setting(ds, "label_noise"))
+    bayes = bayes_log_loss(run_setting(ds, "label_noise"))
     n = ds.n_train.values.astype(float)
 
     def excess(p):
@@ -390,11 +381,11 @@ def scaling_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
                                fits={"injection I": chk.a, "dissipation D": chk.b, "ratio R = I/D": chk.r,
                                      "excess test loss": chk.e}), folder, "scaling_n_train.png")
     text = ["## Scaling balance over the training-set size (§7, Proposition 4)", "",
-            f"Training length is {int(ds.sizes['epoch'])} epochs at batch {_run_setting(ds, 'batch_size')} for every n, "
+            f"Training length is {int(ds.sizes['epoch'])} epochs at batch {run_setting(ds, 'batch_size')} for every n, "
             "so larger n also means more SGD steps "
             "(the scale variable is data *and* compute together, as in a fixed-epoch budget).", "",
             f"I and D are path means over the {int(ds.sizes['epoch'])} epochs; excess loss = final test loss (mean of "
-            f"the last {FINAL_WINDOW} epochs) − Bayes log-loss H_b({_run_setting(ds, 'label_noise')}) = {bayes:.4f} "
+            f"the last {FINAL_WINDOW} epochs) − Bayes log-loss H_b({run_setting(ds, 'label_noise')}) = {bayes:.4f} "
             "nat (exact: labels are a deterministic rule flipped with that probability). Exponents: OLS in "
             "log-log over all (scale, seed) points ± classical standard error; κ: slope of log ΔL on log R "
             "*within* scales (seed-to-seed variation at fixed s, one intercept per scale), so that κ is not "
@@ -406,7 +397,7 @@ def scaling_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     if "width" in datasets:
         w = datasets["width"]
         ws = w.width.values.astype(float)
-        wrows, wchecks = _prop4_rows(ws, w, "width", [float(_run_setting(w, "coef"))], lambda p: final(p.test_loss) - bayes)
+        wrows, wchecks = _prop4_rows(ws, w, "width", [float(run_setting(w, "coef"))], lambda p: final(p.test_loss) - bayes)
         wchk, winj, wdis, wexc = next(iter(wchecks.values()))
         _save(plots.scaling_panels(ws, {"injection I": winj, "dissipation D": wdis, "ratio R = I/D": winj / wdis,
                                         "excess test loss": wexc}, xlabel=plots.label(w.width),
@@ -415,7 +406,7 @@ def scaling_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
         text += ["### Over the representation width (n_train = 256)", "", _md_table(_PROP4_HEADER, wrows), "",
                  "![scaling over width](scaling_width.png)", ""]
     # ---- experiment 5: gap against the Gaussian information bound, Corollary 1
-    width, sigma = int(_run_setting(ds, "width")), float(_run_setting(ds, "sigma"))
+    width, sigma = int(run_setting(ds, "width")), float(run_setting(ds, "sigma"))
     info = final(ds.information_bound)
     info.attrs.update(long_name="Gaussian bound 1/2 log det(I + cov_h/sigma^2), noise-free h (last epochs)", units="nat")
     gap = final(ds.gen_gap)
@@ -475,7 +466,7 @@ def _ends(da) -> str:
 
 def _eps_decomposition(ds, old, n, coefs, excess, width: int, sigma: float) -> list[str]:
     """§6.3/§7 exponents before and after the issue-10 correction, separated into its two parts."""
-    from ..hclm.scaling import power_law_fit
+    from .scaling import power_law_fit
 
     old_info = final(old.entropy) - 0.5 * width * np.log(sigma**2)  # the previous information term
     rows = []
@@ -570,7 +561,7 @@ EPS_CRITERION = (
     "force CV is pure minibatch noise, at most 0.17 (softmax) in hclm_dynamics, and a CV of 3 × that (0.5) is a force "
     "whose step-to-step noise comes from the penalty's own feedback. *Claims:* the fixed-regime rows A2 and D1 of "
     "CLAIMS.md (the two verdicts the claims discussion attributes to the λ = 1 instability; A4 and F1, also decided "
-    "at λ0 = 1, are shown as secondary) are recomputed at every (ε, B) by `hopfield_hclm.hclm.claims.evaluate_claims` "
+    "at λ0 = 1, are shown as secondary) are recomputed at every (ε, B) by `hopfield_hclm.reports.claims.evaluate_claims` "
     "itself, unchanged: the regimes view is the fixed regime (all 5 λ), the dynamics view the first "
     f"{EPS_STEP_EPOCHS} epochs' per-step force at λ ∈ {{0, 0.1, 1}} (the hclm_dynamics grid). evaluate_claims needs "
     "an adaptive controller to build its §8.2 rows, so the fixed runs are also passed under the label `rl`; no row "
@@ -598,7 +589,7 @@ def _eps_export(ds: xr.Dataset) -> xr.Dataset:
     drop = [v for v in ds.data_vars if v not in EPS_KEEP]
     out = ds.drop_vars(drop)
     if "step" in out.dims:
-        n_keep = EPS_STEP_EPOCHS * int(_run_setting(ds, "n_train")) // int(_run_setting(ds, "batch_size"))
+        n_keep = EPS_STEP_EPOCHS * int(run_setting(ds, "n_train")) // int(run_setting(ds, "batch_size"))
         out = out.isel(step=slice(0, min(n_keep, int(out.sizes["step"]))))
     for v in out.data_vars:
         if out[v].dtype == np.float64:
@@ -622,7 +613,7 @@ def _eps_claims_view(ds: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
     fixed = ds.drop_vars([c for c in ("regime",) if c in ds.coords])
     both = xr.concat([fixed.expand_dims(regime=["fixed"]), fixed.expand_dims(regime=["rl"])], dim="regime")
     regimes = both.drop_vars([v for v in ("step_info_force",) if v in both]).drop_dims("step", errors="ignore")
-    n_steps = EPS_STEP_EPOCHS * int(_run_setting(ds, "n_train")) // int(_run_setting(ds, "batch_size"))
+    n_steps = EPS_STEP_EPOCHS * int(run_setting(ds, "n_train")) // int(run_setting(ds, "batch_size"))
     coefs = [c for c in (0.0, 0.1, 1.0) if c in ds.coef.values]
     dyn = both.sel(coef=coefs).isel(epoch=slice(0, EPS_STEP_EPOCHS))
     dyn = dyn.isel(step=slice(0, min(n_steps, int(dyn.sizes["step"]))))
@@ -663,9 +654,9 @@ def eps_points(ds: xr.Dataset) -> list[EpsPoint]:
     """
     if 0.0 not in ds.coef.values:
         raise ValueError(f"ds must hold coef 0 (the stability baseline); got coef={list(ds.coef.values)}")
-    batch = int(_run_setting(ds, "batch_size"))
+    batch = int(run_setting(ds, "batch_size"))
     epochs = int(ds.epoch[-1])
-    n_steps = min(EPS_STEP_EPOCHS * int(_run_setting(ds, "n_train")) // batch, int(ds.sizes["step"]))
+    n_steps = min(EPS_STEP_EPOCHS * int(run_setting(ds, "n_train")) // batch, int(ds.sizes["step"]))
     lo = n_steps // 2 + 1
     steps = ds.step_info_force.isel(step=slice(0, n_steps))
     cv_all = step_cv(steps.assign_coords(step=np.arange(1, n_steps + 1)), lo, n_steps)
@@ -698,7 +689,7 @@ def eps_claims(ds: xr.Dataset) -> dict[float, dict]:
 
 
 def _eps_parts(datasets: dict[str, xr.Dataset]) -> dict[int, xr.Dataset]:
-    parts = {int(_run_setting(ds, "batch_size")): ds for ds in datasets.values()}
+    parts = {int(run_setting(ds, "batch_size")): ds for ds in datasets.values()}
     return dict(sorted(parts.items()))
 
 
@@ -967,9 +958,7 @@ def _eps_claims_note(root: str) -> str:
 def build(name: str, *, root: str = ".", rerun: bool = False, workers: int | None = 2,
           executor: str = "process") -> str:
     """``hopfield-hclm report NAME`` for an HCLM experiment (this module registers the builders)."""
-    from .builder import build_report
-
-    from .builder import experiment_parts
+    from .builder import build_report, experiment_parts
 
     missing = any(not os.path.exists(part.netcdf) for part in experiment_parts(name, root))
     if rerun or missing:   # run and compact first, so the report is built from the file that is published
@@ -978,33 +967,20 @@ def build(name: str, *, root: str = ".", rerun: bool = False, workers: int | Non
 
 
 def build_all(*, root: str = ".", rerun: bool = False, workers: int | None = 2, executor: str = "process") -> list[str]:
-    """Every HCLM report and CLAIMS.md (sweeps run only where data are missing, or with ``rerun``)."""
+    """``hopfield-hclm report hclm``: every HCLM report and CLAIMS.md (sweeps run only where data are missing,
+    or with ``rerun``)."""
     paths = [build(name, root=root, rerun=rerun, workers=workers, executor=executor) for name in HCLM_EXPERIMENTS]
     claims = write_claims(root)
     return paths + ([claims] if claims else [])
 
 
-def main(argv=None) -> int:
-    import argparse
+def _register_builders() -> None:
+    """``hopfield-hclm report NAME`` for each HCLM experiment (run and compact, then build) and ``hclm`` (all)."""
+    from .builder import register_builder
 
-    parser = argparse.ArgumentParser(prog="python -m hopfield_hclm.reports.hclm",
-                                     description="Build the HCLM experiment reports and experiments/hclm/CLAIMS.md")
-    parser.add_argument("names", nargs="*", help=f"experiments (default: all of {', '.join(HCLM_EXPERIMENTS)})")
-    parser.add_argument("--rerun", action="store_true", help="resume/rerun the sweeps first")
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args(argv)
-    unknown = sorted(set(args.names) - set(HCLM_EXPERIMENTS) - set(HCLM_FOLLOW_UPS))
-    if unknown:
-        parser.error(f"names must be among {list(HCLM_EXPERIMENTS + HCLM_FOLLOW_UPS)}; got {unknown}")
-    if args.names:
-        for name in args.names:
-            print(build(name, rerun=args.rerun, workers=args.workers))
-        print(write_claims("."))
-    else:
-        for path in build_all(rerun=args.rerun, workers=args.workers):
-            print(path)
-    return 0
+    for name in HCLM_EXPERIMENTS + HCLM_FOLLOW_UPS:
+        register_builder(name)(lambda name=name, **options: [build(name, **options)])
+    register_builder("hclm")(build_all)
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+_register_builders()

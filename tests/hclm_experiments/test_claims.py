@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from hopfield_hclm.hclm.claims import (
+from hopfield_hclm.reports.claims import (
     bootstrap_interval,
     combine_verdicts,
     mean_interval,
@@ -102,7 +102,7 @@ def test_bad_input(call, match):
 
 
 def test_grid_verdict_rule():
-    from hopfield_hclm.hclm.claims import grid_verdict
+    from hopfield_hclm.reports.claims import grid_verdict
 
     s, x, i = "supported", "not supported", "inconclusive"
     assert grid_verdict([s, s, s, i]) == s          # strict majority, no failure
@@ -119,7 +119,7 @@ def test_grid_verdict_rule():
 def test_late_variation_matches_a_written_out_reference():
     import xarray as xr
 
-    from hopfield_hclm.hclm.claims import late_variation
+    from hopfield_hclm.reports.claims import late_variation
 
     x = np.array([[5.0, 1.0, 2.0, 4.0, 3.0, 3.5], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
     da = xr.DataArray(x, dims=("trial", "epoch"), coords={"epoch": np.arange(1, 7)})

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from hopfield_hclm.hclm.claims import claims_markdown, evaluate_claims, grid_verdict
+from hopfield_hclm.reports.claims import claims_markdown, evaluate_claims, grid_verdict
 
 SURR = ["softmax", "variance", "logdet"]
 REG = ["fixed", "thermostat", "target", "rl"]

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from hopfield_hclm.hclm.scaling import (
-    bayes_log_loss,
+from hopfield_hclm.hclm.information import bayes_log_loss, gaussian_information
+from hopfield_hclm.reports.scaling import (
     bootstrap_seeds,
     corollary1_check,
     flow_balance,
-    gaussian_information,
     power_law_fit,
     proposition4_check,
 )

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import stats
 
 from ..core.validation import check_choice, check_int, check_real
+from ..hclm.information import bayes_log_loss, gaussian_information  # noqa: F401  (re-exported: the §6.3/§7 inputs)
 
 __all__ = [
     "Corollary1Check",
@@ -143,33 +144,6 @@ def flow_balance(ds, *, dim: str = "epoch", skip: int = 0) -> dict:
     inj = ds["injection"].isel(sel).mean(dim)
     dis = ds["dissipation"].isel(sel).mean(dim)
     return {"injection": inj, "dissipation": dis, "ratio": inj / dis}
-
-
-def bayes_log_loss(label_noise: float) -> float:
-    """Bayes log-loss (nats) of labels flipped with probability ``q`` from a deterministic rule: H_b(q)."""
-    q = check_real("label_noise", label_noise, low=0.0, high=0.5)
-    if q == 0:
-        return 0.0
-    return float(-(q * math.log(q) + (1 - q) * math.log(1 - q)))
-
-
-def gaussian_information(h, *, sigma: float):
-    """Gaussian-channel bound ``I_G = ½ log det(I_d + Σ̂_h/σ²)`` (nats) of noise-free encodings ``h``.
-
-    ``h``: array or tensor ``(..., n, d)`` (rows = inputs); ``Σ̂_h`` its biased sample covariance.
-    Computed in float64 by :func:`~.surrogates.gaussian_information_bound` (derivation there and in
-    ``docs/hclm.md``). Returns a float64 numpy array of shape ``(...)`` (0-d for one encoding).
-    Training runs record the same quantity per epoch as ``information_bound``.
-    """
-    import torch
-
-    from .surrogates import gaussian_information_bound
-
-    sigma = check_real("sigma", sigma, low=0.0, low_open=True)
-    t = h.detach().to("cpu", torch.float64) if isinstance(h, torch.Tensor) else torch.as_tensor(np.asarray(h, dtype=np.float64))
-    if t.ndim < 2:
-        raise ValueError(f"h must have shape (..., n, d); got {tuple(t.shape)}")
-    return gaussian_information_bound(t, sigma).numpy()
 
 
 @dataclass(frozen=True)

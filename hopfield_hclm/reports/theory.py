@@ -1,24 +1,34 @@
-"""Regenerate experiments/theory/REPORT.md: theory against simulation, using hh.memory.simulate directly.
+"""The theory report, ``experiments/theory/REPORT.md``: theory against simulation (``memory.simulate``).
 
-Usage (from the repository root): PYTHONPATH=. python experiments/theory/make_report.py [--quick]
-Writes REPORT.md and PNG figures next to this script. Every number in the report is computed here.
+``hopfield-hclm report theory [--quick] [--rerun]`` (:func:`build`) writes REPORT.md and its PNG
+figures to ``experiments/theory/``. Every number in the report is computed here from the theory
+module (:mod:`hopfield_hclm.memory.theory`) and from simulations: the graded runs started on the
+pattern and the long DMFT comparison are cached in ``data/theory_graded_capacity.nc`` and
+``data/theory_dmft.nc`` (``--rerun`` recomputes them, tens of CPU-minutes), the two-step synchronous
+runs are redone each time (seconds), and section 4 reads ``data/blackout.nc``.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import pathlib
 
 import numpy as np
 import xarray as xr
 
-import hopfield_hclm as hh
-from hopfield_hclm.memory import theory
-from hopfield_hclm.memory.theory.compare import sync_dataset
-from hopfield_hclm.plots import theory as plots
+from .. import memory as _memory
+from ..memory import theory
+from ..memory.theory.compare import sync_dataset
+from ..plots import theory as plots
 
-HERE = pathlib.Path(__file__).resolve().parent
+__all__ = ["build", "dmft_long_data", "graded_capacity_data"]
+
+
+def _folder(root) -> pathlib.Path:
+    return pathlib.Path(root) / "experiments" / "theory"
+
+
+def _data(root, name: str) -> pathlib.Path:
+    return pathlib.Path(root) / "data" / name
 
 
 GRADED_GAINS = (1.25, 1.5, 2.0, 3.0)
@@ -27,11 +37,11 @@ GRADED_SIZES = (2000, 4000)
 GRADED_TRIALS, GRADED_STEPS, GRADED_DT, GRADED_RECORD = 8, 500, 0.2, 50
 GRADED_DT_CHECK = (1.5, True, 2000)     # (gain, self_coupling, N) rerun with dt / 2
 GRADED_THRESHOLD = 0.8
-GRADED_DATA = HERE.parents[1] / "data" / "theory_graded_capacity.nc"
+GRADED_DATA = "theory_graded_capacity.nc"   # in data/
 
 
 def _graded_run(gain: float, self_coupling: bool, neurons: int, load: float, steps: int, dt: float) -> np.ndarray:
-    run = hh.memory.simulate(model="hopfield", units="graded", update="continuous", neurons=neurons, load=load,
+    run = _memory.simulate(model="hopfield", units="graded", update="continuous", neurons=neurons, load=load,
                              gain=gain, cue_strength=gain, self_coupling=self_coupling, steps=steps, dt=dt,
                              record_every=GRADED_RECORD * steps // GRADED_STEPS, trials=GRADED_TRIALS, seed=0)
     if int(run["patterns"]) != round(load * neurons) or abs(int(run["patterns"]) / neurons - load) > 1e-12:
@@ -39,14 +49,16 @@ def _graded_run(gain: float, self_coupling: bool, neurons: int, load: float, ste
     return run["overlap"].values.astype(np.float32)
 
 
-def graded_capacity_data(*, path=GRADED_DATA, rerun: bool = False) -> xr.Dataset:
+def graded_capacity_data(*, root=".", path=None, rerun: bool = False) -> xr.Dataset:
     """Graded n = 1 runs started on the pattern (a = g: x(0) = g xi^1, m(0) = tanh g), cached in ``path``.
 
     ``overlap(self_coupling, gain, neurons, load, trial, time)`` at t = 0, 10, ..., 100 (Euler, dt = 0.2) and
     ``overlap_half_dt(load, trial, time)``: the same runs at dt = 0.1 for ``GRADED_DT_CHECK``.  float32;
     P = alpha N is an integer at every point, so the realised load equals the nominal one.  Read from ``path``
-    when it exists (``rerun`` recomputes; about 20 CPU-minutes on one thread).
+    when it exists (``rerun`` recomputes; about 20 CPU-minutes on one thread); ``path`` defaults to
+    ``<root>/data/theory_graded_capacity.nc``.
     """
+    path = _data(root, GRADED_DATA) if path is None else path
     if not rerun and pathlib.Path(path).exists():
         return xr.load_dataset(path)
     couplings = (True, False)
@@ -74,7 +86,7 @@ def graded_capacity_data(*, path=GRADED_DATA, rerun: bool = False) -> xr.Dataset
     out["self_coupling"].attrs.update(long_name="1: Hebbian diagonal kept (simulator default); 0: removed")
     out.attrs.update(title="Graded n = 1 capacity: simulations started on the pattern", dt=GRADED_DT,
                      steps=GRADED_STEPS, cue="cue_strength = gain", seed=0, realised_load="P / N = nominal load",
-                     history="experiments/theory/make_report.py graded_capacity_data")
+                     history="hopfield_hclm.reports.theory.graded_capacity_data")
     out.to_netcdf(path, encoding={v: {"zlib": True, "complevel": 4} for v in out.data_vars})
     return out
 
@@ -140,10 +152,10 @@ def _graded_capacity_figure(curves, brackets, path) -> None:
     plt.close(fig)
 
 
-def static_section() -> list[str]:
+def static_section(root=".", *, rerun: bool = False) -> list[str]:
     alpha_c, m_c = theory.ags_capacity()
     rows = [f"| {a:g} | {theory.ags_overlap(a):.6f} |" for a in (0.01, 0.05, 0.1, 0.13)]
-    data = graded_capacity_data()
+    data = graded_capacity_data(root=root, rerun=rerun)
     loads = data["load"].values
     final = data["overlap"].isel(time=-1).values            # (self_coupling, gain, neurons, load, trial)
     table, brackets, offsets = [], {}, []
@@ -165,7 +177,7 @@ def static_section() -> list[str]:
     for sc in (1, 0):
         caps = [theory.graded_capacity(float(g), self_coupling=bool(sc)) for g in grid]
         curves[sc] = (grid, [c.alpha_c for c in caps], [c.reason for c in caps])
-    _graded_capacity_figure(curves, brackets, HERE / "graded_capacity.png")
+    _graded_capacity_figure(curves, brackets, _folder(root) / "graded_capacity.png")
     # dt check: the fraction retrieved at each load with dt and dt / 2 (same seeds).
     g, sc, n = GRADED_DT_CHECK
     ref = final[list(data["self_coupling"].values).index(int(sc)), list(data["gain"].values).index(g),
@@ -215,12 +227,12 @@ def static_section() -> list[str]:
             "end).", "", "![graded capacity](graded_capacity.png)", ""]
 
 
-def sync_section(neurons: int, trials: int) -> list[str]:
+def sync_section(neurons: int, trials: int, root=".") -> list[str]:
     lines = ["## 2. Synchronous binary dynamics: exact two steps vs Amari-Maginu vs simulation", "",
              f"`simulate(units='binary', update='sync')`, N = {neurons}, {trials} trials; z = (theory - mean)/s.e.", "",
              "| alpha | m0 | sim m1 | exact m1 | sim m2 | exact m2 (z) | Amari-Maginu m2 (z) |", "|---|---|---|---|---|---|---|"]
     for alpha, m0 in ((0.1, 0.3), (0.2, 0.5), (0.3, 0.5), (0.5, 0.7)):
-        sim = hh.memory.simulate(model="hopfield", units="binary", update="sync", neurons=neurons, load=alpha, steps=2,
+        sim = _memory.simulate(model="hopfield", units="binary", update="sync", neurons=neurons, load=alpha, steps=2,
                                  cue_overlap=m0, trials=trials, seed=0)
         runs = sim["overlap"].values
         mean, se = runs.mean(0), runs.std(0, ddof=1) / np.sqrt(trials)
@@ -229,7 +241,7 @@ def sync_section(neurons: int, trials: int) -> list[str]:
                      f"{ex[2]:.4f} ({(ex[2] - mean[2]) / se[2]:+.1f}) | {am[2]:.4f} ({(am[2] - mean[2]) / se[2]:+.1f}) |")
         if (alpha, m0) == (0.3, 0.5):
             fig = plots.sync_steps_figure(sim, sync_dataset(alpha, m0), sync_dataset(alpha, m0, method="amari-maginu"))
-            fig.savefig(HERE / "sync_steps.png", dpi=120)
+            fig.savefig(_folder(root) / "sync_steps.png", dpi=120)
     return [*lines, "", "![sync steps](sync_steps.png)", ""]
 
 
@@ -239,17 +251,21 @@ DMFT_CASES = ((1, 0.08, (1000, 2000, 4000, 8000)), (1, 0.3, (1000, 2000, 4000, 8
               (2, 0.05, (100, 200, 400)), (2, 0.15, (100, 200, 400)))
 DMFT_QUICK_CASES = ((1, 0.08, (500, 1000)), (1, 0.3, (500, 1000)), (2, 0.05, (60, 120)), (2, 0.15, (60, 120)))
 DMFT_STEPS, DMFT_DT, DMFT_REPLICAS, DMFT_RESPONSE = 300, 0.1, 4, 2000
-DMFT_DATA = HERE.parents[1] / "data" / "theory_dmft.nc"
+DMFT_DATA = "theory_dmft.nc"   # in data/
 
 
-def dmft_long_data(samples: int, trials: int, *, quick: bool = False, path=DMFT_DATA, rerun: bool = False) -> xr.Dataset:
+def dmft_long_data(samples: int, trials: int, *, quick: bool = False, root=".", path=None, rerun: bool = False
+                   ) -> xr.Dataset:
     """DMFT (replicas x paths) and simulate(units='graded') overlaps to t = steps dt, cached in ``path``.
 
     Returns a Dataset with ``dmft_overlap(case, replica, time)``, ``dmft_within_stderr(case, time)`` and
     ``sim_overlap(case, neurons, trial, time)`` (NaN where a case has no such N), float32. The full run is
-    read from ``path`` when it exists (``rerun`` recomputes it); the quick one is never written.
+    read from ``path`` (default ``<root>/data/theory_dmft.nc``) when it exists (``rerun`` recomputes it);
+    the quick one is never written.
     """
     import time as clock
+
+    path = _data(root, DMFT_DATA) if path is None else path
 
     if not quick and not rerun and pathlib.Path(path).exists():
         return xr.load_dataset(path)
@@ -263,7 +279,7 @@ def dmft_long_data(samples: int, trials: int, *, quick: bool = False, path=DMFT_
     seconds = np.zeros(len(cases))
     for c, (order, load, neurons) in enumerate(cases):
         for j, n in enumerate(neurons):
-            run = hh.memory.simulate(model="hopfield" if order == 1 else "dense", units="graded", update="continuous",
+            run = _memory.simulate(model="hopfield" if order == 1 else "dense", units="graded", update="continuous",
                                      neurons=n, load=load, order=order, gain=2.0, cue_strength=1.0, steps=steps, dt=dt,
                                      trials=trials, seed=10 + j)
             realised = int(run["patterns"]) / n**order
@@ -290,7 +306,7 @@ def dmft_long_data(samples: int, trials: int, *, quick: bool = False, path=DMFT_
     out.attrs.update(title="Long-horizon DMFT vs graded simulation", gain=2.0, cue_strength=1.0, dt=dt, steps=steps,
                      dmft_samples=samples, dmft_response_samples=min(samples, DMFT_RESPONSE), sim_trials=trials,
                      realised_load="P / N^n equals the nominal load at every N used",
-                     history="experiments/theory/make_report.py dmft_long_data")
+                     history="hopfield_hclm.reports.theory.dmft_long_data")
     if not quick:
         out.to_netcdf(path, encoding={v: {"zlib": True, "complevel": 4} for v in out.data_vars})
     return out
@@ -355,9 +371,9 @@ def _dmft_long_figure(data: xr.Dataset, rows):
     return fig
 
 
-def dmft_section(samples: int, trials: int) -> list[str]:
+def dmft_section(samples: int, trials: int, root=".", *, rerun: bool = False) -> list[str]:
     quick = samples < 8000
-    data = dmft_long_data(samples, trials, quick=quick)
+    data = dmft_long_data(samples, trials, quick=quick, root=root, rerun=rerun)
     rows = _dmft_long_stats(data)
     time = data["time"].values
     marks = [int(np.argmin(np.abs(time - t))) for t in (3.0, 10.0, 30.0)]
@@ -393,23 +409,23 @@ def dmft_section(samples: int, trials: int) -> list[str]:
               f"machine): {secs}.", ""]
     name = "dmft_long_quick.png" if quick else "dmft_long.png"
     fig = _dmft_long_figure(data, rows)
-    fig.savefig((pathlib.Path("/tmp") if quick else HERE) / name, dpi=100)
+    fig.savefig((pathlib.Path("/tmp") if quick else _folder(root)) / name, dpi=100)
     return [*lines, f"![DMFT long horizon]({name})", ""]
 
 
-def fss_section(data: pathlib.Path | None = None) -> list[str]:
+def fss_section(root=".", data: pathlib.Path | None = None) -> list[str]:
     """Section 4 from the blackout experiment's data (``data/blackout.nc``, `hopfield-hclm report blackout`):
     alpha_c(N) by that report's criterion and its extrapolation with the exponent choice as a systematic."""
-    from hopfield_hclm.memory.theory.finite_size import extrapolate_blackout_systematic
-    from hopfield_hclm.reports.memory_reports import THRESHOLD, blackout_edges
+    from ..memory.theory.finite_size import extrapolate_blackout_systematic
+    from .memory_reports import THRESHOLD, blackout_edges
 
-    path = pathlib.Path(data) if data is not None else HERE.parent.parent / "data" / "blackout.nc"
+    path = pathlib.Path(data) if data is not None else _data(root, "blackout.nc")
     ds = xr.load_dataset(path, engine="h5netcdf")
     edges = blackout_edges(ds)
     n, a, se = (edges[k].values for k in ("neurons", "blackout_load", "blackout_load_stderr"))
     fss = extrapolate_blackout_systematic(n, a, se, exponent_range=(0.25, 1.0), points=76)
     alpha_c = theory.ags_capacity()[0]
-    plots.finite_size_figure(edges, systematic=fss, reference=alpha_c).savefig(HERE / "fss.png", dpi=110)
+    plots.finite_size_figure(edges, systematic=fss, reference=alpha_c).savefig(_folder(root) / "fss.png", dpi=110)
     rows = [f"| {int(k)} | {v:.4f} ± {e:.4f} |" for k, v, e in zip(n, a, se)]
     fits = []
     for x in (0.25, 1 / 3, 0.5, 2 / 3, 1.0):
@@ -446,18 +462,24 @@ def fss_section(data: pathlib.Path | None = None) -> list[str]:
             "![FSS](fss.png)", ""]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (minutes on a laptop)")
-    args = parser.parse_args()
-    q = args.quick
+def build(*, root: str = ".", rerun: bool = False, quick: bool = False) -> str:
+    """``hopfield-hclm report theory``: write ``<root>/experiments/theory/REPORT.md`` and its figures.
+
+    ``rerun`` recomputes the cached graded and DMFT data in ``<root>/data/`` (tens of CPU-minutes);
+    ``quick`` uses smaller synchronous and DMFT runs (minutes; never written to data/). Returns the path.
+    """
+    q = quick
+    folder = _folder(root)
+    if not folder.is_dir():
+        raise ValueError(f"root must hold experiments/theory; {str(folder)!r} is not a folder")
     lines = ["# Theory against simulation", "",
-             f"Generated by `experiments/theory/make_report.py{' --quick' if q else ''}` on "
-             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}. Derivations: `docs/theory.md`.", ""]
-    lines += static_section()
-    lines += sync_section(2000 if q else 4000, 12 if q else 20)
-    lines += dmft_section(2000 if q else 20000, 8 if q else 16)
-    lines += fss_section()
+             f"_Generated by `hopfield-hclm report theory{' --quick' if q else ''}` from `data/theory_graded_capacity.nc`, "
+             "`data/theory_dmft.nc`, `data/blackout.nc` and fresh two-step synchronous runs; do not edit by hand._ "
+             "Derivations: `docs/theory.md`.", ""]
+    lines += static_section(root, rerun=rerun)
+    lines += sync_section(2000 if q else 4000, 12 if q else 20, root)
+    lines += dmft_section(2000 if q else 20000, 8 if q else 16, root, rerun=rerun)
+    lines += fss_section(root)
     lines += ["## 5. Where theory and simulation differ, and why", "",
               "- m(0) of a finite-N cue fluctuates by O(1/sqrt(N)); the DMFT uses stratified initial conditions,"
               " so early-time differences are dominated by the simulation's trial spread.",
@@ -474,9 +496,17 @@ def main() -> None:
               " (T = 100) are still decaying near alpha = 0.14, so these simulated edges are upper bounds on the"
               " T -> infinity edge; whether the offset is a horizon effect, a slow finite-size effect or a limit of"
               " the unique-root theory as Gamma -> 1 is not resolved here.", ""]
-    (HERE / "REPORT.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    path = folder / "REPORT.md"
+    path.write_text("\n".join(lines))
+    return str(path)
 
 
-if __name__ == "__main__":
-    main()
+def _register() -> None:
+    from .builder import register_builder
+
+    @register_builder("theory", quick=True)
+    def _theory(*, root, rerun, executor, workers, quick):  # noqa: ARG001  (no sweeps: executor unused)
+        return [build(root=root, rerun=rerun, quick=quick)]
+
+
+_register()
