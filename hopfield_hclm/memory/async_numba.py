@@ -7,7 +7,7 @@ see :mod:`hopfield_hclm.memory.binary`) and a flip updates M incrementally in O(
 as ``int8`` transposed to ``(trial, neuron, pattern)`` so a unit's pattern bits are contiguous.
 
 Overlaps are int64 for hopfield and dense models (Hopfield fields are int64 sums; dense
-coefficients are float64 integers below 2^53, checked by :meth:`BinaryModel.is_exact`), so decisions
+coefficients are float64 integers below 2^53, checked by :meth:`~hopfield_hclm.memory.models.base.Bound.is_exact`), so decisions
 are identical to torch in float32 or float64 bit for bit. For the exponential model the softmax is formed exactly as in torch
 (``exp(β (M - max M)) / Σ``); only the summation order differs, so the two agree except at
 near-ties within float64 rounding. Glauber probabilities ``½ (1 + tanh((Δ' / scale) / T))`` are
@@ -24,11 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .binary import BinaryModel
 from .binary_dynamics import BinaryRecorder, draw_step_noise
+from .models.base import Bound
 from .trajectory import Trajectory
-
-_KIND = {"hopfield": 0, "dense": 1, "exponential": 2}
 
 
 def available() -> bool:
@@ -147,7 +145,7 @@ def use_parallel(trials: int, neurons: int, patterns: int) -> bool:
     return trials > 1 and numba.get_num_threads() > 1 and trials * neurons * patterns >= PARALLEL_MIN_WORK
 
 
-def run_async_numba(model: BinaryModel, patterns: np.ndarray, cues: np.ndarray,
+def run_async_numba(model: Bound, patterns: np.ndarray, cues: np.ndarray,
                     generators: Sequence[np.random.Generator], *, steps: int, record_every: int = 1,
                     temperature: float = 0.0, record_states: bool = False,
                     parallel: bool | None = None) -> Trajectory:
@@ -162,22 +160,23 @@ def run_async_numba(model: BinaryModel, patterns: np.ndarray, cues: np.ndarray,
     sweep = kernel(use_parallel(trials, neurons, npat) if parallel is None else bool(parallel))
     columns = np.ascontiguousarray(np.asarray(patterns, dtype=np.int8).transpose(0, 2, 1))
     states = np.asarray(cues, dtype=np.float64).copy()
+    params = model.model.numba_parameters(model)  # kernel kind 0 hopfield, 1 dense, 2 exponential
+    if params["kind"] is None:
+        raise ValueError(f"model {model.name!r} has no numba kernel; use backend='torch'")
     # hopfield/dense overlaps are int64 (exact; integer sums vectorise without reordering doubts)
-    overlap_dtype = np.float64 if model.model == "exponential" else np.int64
+    overlap_dtype = np.int64 if params["integer_overlaps"] else np.float64
     overlap = np.empty((states.shape[0], columns.shape[2]), dtype=overlap_dtype)
     for b in range(states.shape[0]):  # one trial at a time: no float copy of all patterns
         overlap[b] = cues[b].astype(np.int64) @ columns[b if columns.shape[0] > 1 else 0].astype(np.int64)
     trials = states.shape[0]
     flips = np.zeros(trials, dtype=np.int64)
     empty_noise = np.zeros((trials, 1), dtype=np.float64)
-    hop_a = 0.0 if model.self_coupling else -float(model.patterns)
-    beta = float(model.beta) if model.beta is not None else 0.0
     recorder = BinaryRecorder(model, steps=steps, record_every=record_every, record_states=record_states)
     recorder.record(torch.from_numpy(states), torch.from_numpy(overlap), None)
     for step in range(1, steps + 1):
         orders, uniforms = draw_step_noise(generators, model.neurons, asynchronous=True, temperature=temperature)
         sweep(columns, states, overlap, orders, empty_noise if uniforms is None else uniforms,
-              uniforms is not None, _KIND[model.model], model.power, beta, hop_a,
+              uniforms is not None, params["kind"], params["power"], params["beta"], params["hop_a"],
               model.glauber_scale, max(temperature, 1e-300), flips)
         if recorder.wants(step):
             recorder.record(torch.from_numpy(states.copy()), torch.from_numpy(overlap.copy()),

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .binary import BinaryModel, drop_coefficients, energy_drops, energy_per_neuron, glauber_update, \
-    overlaps, project, threshold_update
+from .binary import drop_coefficients, energy_drops, energy_per_neuron, glauber_update, overlaps, threshold_update
+from .models.base import Bound
 from .trajectory import BINARY_SERIES, Trajectory, record_times
 
 
@@ -39,7 +39,7 @@ def draw_step_noise(generators: Sequence[np.random.Generator], neurons: int, *, 
 class BinaryRecorder:
     """Collects the binary series (and optionally states) every ``record_every`` steps."""
 
-    def __init__(self, model: BinaryModel, *, steps: int, record_every: int, record_states: bool) -> None:
+    def __init__(self, model: Bound, *, steps: int, record_every: int, record_states: bool) -> None:
         self.model = model
         self.record_every = record_every
         self.steps = steps
@@ -78,28 +78,25 @@ class BinaryRecorder:
         return Trajectory(time=time, series=series, states=states, info=info)
 
 
-def _check_dtype(model: BinaryModel, dtype: torch.dtype) -> None:
+def _check_dtype(model: Bound, dtype: torch.dtype) -> None:
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"dtype must be float32 or float64 for binary units; got {dtype}")
 
 
-def exact_sync_step(model: BinaryModel, states: torch.Tensor, overlap: torch.Tensor,
+def exact_sync_step(model: Bound, states: torch.Tensor, overlap: torch.Tensor,
                     patterns: torch.Tensor) -> torch.Tensor:
     """Zero-temperature synchronous step of an exact (hopfield/dense) model: one GEMM plus a sign.
 
     The scaled drop ``Δ'`` is an integer, so ``sign(Δ' + ½ s)`` equals ``sign(Δ')`` where it is non-zero
-    and keeps ``s`` where ``Δ' = 0`` (the tie rule). Hopfield: ``sign(ξᵀM - (P - ½) s)`` with the
-    offset as the GEMM's scalar ``beta``. Exact while half-integers up to the drop bound are
-    representable (:meth:`BinaryModel.is_exact` includes that factor 2).
+    and keeps ``s`` where ``Δ' = 0`` (the tie rule); the model's
+    :meth:`~hopfield_hclm.memory.models.base.MemoryModel.exact_sync_step` forms it (Hopfield:
+    ``sign(ξᵀM - (P - ½) s)`` with the offset as the GEMM's scalar ``beta``). Exact while
+    half-integers up to the drop bound are representable (:meth:`Bound.is_exact` includes that factor 2).
     """
-    if model.model == "hopfield":
-        scale = 0.5 - (0.0 if model.self_coupling else float(model.patterns))
-        return project(overlap, patterns, offset=states, offset_scale=scale).sign_()
-    a, b = drop_coefficients(model, overlap)
-    return project(b, patterns, offset=states * (a + 0.5).unsqueeze(-1)).sign_()
+    return model.model.exact_sync_step(model, states, overlap, patterns)
 
 
-def run_sync(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
+def run_sync(model: Bound, patterns: torch.Tensor, cues: torch.Tensor,
              generators: Sequence[np.random.Generator], *, steps: int, record_every: int = 1,
              temperature: float = 0.0, record_states: bool = False) -> Trajectory:
     """Synchronous (Little) dynamics: every unit updated from the same state each step.
@@ -111,7 +108,7 @@ def run_sync(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
     """
     _check_dtype(model, patterns.dtype)
     recorder = BinaryRecorder(model, steps=steps, record_every=record_every, record_states=record_states)
-    fused = model.model != "exponential" and temperature == 0 and model.is_exact(patterns.dtype)
+    fused = temperature == 0 and model.is_exact(patterns.dtype)  # never for unbounded (e.g. exponential) F
     states = cues.clone()
     overlap = overlaps(states, patterns)
     recorder.record(states, overlap, None)
@@ -134,7 +131,7 @@ def run_sync(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
     return recorder.trajectory({"backend": "torch"})
 
 
-def async_sweep_torch(model: BinaryModel, patterns: torch.Tensor, states: torch.Tensor, overlap: torch.Tensor,
+def async_sweep_torch(model: Bound, patterns: torch.Tensor, states: torch.Tensor, overlap: torch.Tensor,
                       orders: torch.Tensor, uniforms: torch.Tensor | None, temperature: float) -> torch.Tensor:
     """One asynchronous sweep of all trials in place; returns the ``(trial,)`` number of flips.
 
@@ -162,7 +159,7 @@ def async_sweep_torch(model: BinaryModel, patterns: torch.Tensor, states: torch.
     return flips
 
 
-def run_async(model: BinaryModel, patterns: torch.Tensor, cues: torch.Tensor,
+def run_async(model: Bound, patterns: torch.Tensor, cues: torch.Tensor,
               generators: Sequence[np.random.Generator], *, steps: int, record_every: int = 1,
               temperature: float = 0.0, record_states: bool = False) -> Trajectory:
     """Asynchronous dynamics in torch: a fresh random permutation per sweep per trial.

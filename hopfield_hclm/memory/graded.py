@@ -284,6 +284,7 @@ def integrate(
     record_states: bool = False,
     method: str = "euler",
     batch_invariant: bool = False,
+    model=None,
 ) -> Trajectory:
     """Integrate the graded dynamics for ``steps`` steps of size ``dt`` from ``x0``.
 
@@ -305,6 +306,8 @@ def integrate(
         batch_invariant: with shared patterns, use one matrix-vector product per trial so that a
             trial's result is bit-identical whatever the batch it runs in (about 3x slower on CPU).
             Per-trial patterns are always batch-invariant.
+        model: the :class:`~hopfield_hclm.memory.models.base.MemoryModel` whose
+            ``graded_field`` gives the field (None: the polynomial F = x^(n+1) of ``order``).
 
     Returns:
         :class:`Trajectory` with ``len(time) == steps // record_every + 1`` and the series of
@@ -323,8 +326,12 @@ def integrate(
               method, batch_invariant)
     device, dtype = x0.device, x0.dtype
     patterns = patterns.to(device=device, dtype=dtype)
-    fld = _GradedField(patterns, order=order, gain=gain, load=load, self_coupling=self_coupling,
-                       batch_invariant=batch_invariant)
+    if model is None:
+        fld = _GradedField(patterns, order=order, gain=gain, load=load, self_coupling=self_coupling,
+                           batch_invariant=batch_invariant)
+    else:
+        fld = model.graded_field(patterns, gain=gain, load=load, self_coupling=self_coupling,
+                                 batch_invariant=batch_invariant)
     trials, neurons = x0.shape
     records = steps // record_every + 1
     buffers = {name: torch.empty(records, trials, device=device, dtype=dtype) for name in GRADED_SERIES}

@@ -1,15 +1,15 @@
 """The "memory" kind: one unit = one :func:`hopfield_hclm.memory.simulate` call (all trials batched).
 
 Validation and template reuse the memory engine itself, so they cannot drift from it:
-``resolve_spec`` (simulate's own argument checks, no allocation) validates a grid point, and the
+``resolve_spec`` (simulate's own argument checks against the one option declaration,
+:func:`hopfield_hclm.memory.spec.all_options`, no allocation) validates a grid point, and the
 template is ``to_dataset`` applied to an all-zero :class:`~hopfield_hclm.memory.trajectory.Trajectory`
-of the resolved shape -- the exact variables, coordinates, dtypes and attrs of the real result,
-without running any dynamics.
+with the resolved unit type's series -- the exact variables, coordinates, dtypes and attrs of the
+real result, without running any dynamics. Models and unit types registered later (a model of one's
+own, the modern Hopfield network) sweep the same way.
 """
 
 from __future__ import annotations
-
-import inspect
 
 import torch
 import xarray as xr
@@ -30,6 +30,7 @@ AXIS_META = {
     "units": ("unit type", "1"),
     "self_coupling": ("self-coupling terms kept (1) or removed (0)", "1"),
     "dt": ("integration step dt", "time constants"),
+    "method": ("integration method", "1"),
     "steps": ("number of steps", "1"),
     "patterns": ("number of stored patterns P", "1"),
 }
@@ -41,32 +42,21 @@ def _simulation():
     return simulation
 
 
-def _full_arguments(args: dict) -> dict:
-    sim = _simulation()
-    defaults = {name: p.default for name, p in inspect.signature(sim.simulate).parameters.items()}
-    unknown = sorted(set(args) - set(defaults))
-    if unknown:
-        raise ValueError(f"unknown argument(s) {unknown} for simulate; allowed: {sorted(defaults)}")
-    return {**defaults, **args}
-
-
 def validate(**args) -> None:
     """simulate's own argument checks (``resolve_spec``), nothing allocated or run."""
     if args.get("record_states"):
         raise ValueError("record_states must be False in a sweep (full states do not belong in a sweep store)")
-    _simulation().resolve_spec(**_full_arguments(args))
+    _simulation().resolve_spec(**args)
 
 
 def template(**args) -> xr.Dataset:
     """The result Dataset of ``simulate(**args)`` with zero data, built without running dynamics."""
-    from .trajectory import BINARY_SERIES, GRADED_SERIES, Trajectory
+    from .trajectory import Trajectory
 
     sim = _simulation()
-    spec, _patterns = sim.resolve_spec(**_full_arguments(args))
-    time = spec.record_times()
-    names = BINARY_SERIES if spec.units == "binary" else GRADED_SERIES
-    series = {name: torch.zeros(spec.trials, spec.records, dtype=torch.float64) for name in names}
-    return sim.to_dataset(Trajectory(time=time, series=series), spec)
+    spec, _patterns = sim.resolve_spec(**args)
+    series = {name: torch.zeros(spec.trials, spec.records, dtype=torch.float64) for name in spec.unit.series}
+    return sim.to_dataset(Trajectory(time=spec.record_times(), series=series), spec)
 
 
 def compute(**args) -> xr.Dataset:

@@ -24,6 +24,20 @@ SERIES_ATTRS: dict[str, tuple[str, str]] = {
     "retrieval_force": ("retrieval force <grad_x m, dx/dt> along the path", "1"),
 }
 
+
+
+def register_series(name: str, long_name: str, units: str = "1") -> None:
+    """Declare a new series ``name`` (CF ``long_name`` and ``units``) a unit type may record.
+
+    Re-declaring an existing name with the same metadata is a no-op; different metadata raise.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier string; got {name!r}")
+    if name in SERIES_ATTRS and SERIES_ATTRS[name] != (long_name, units):
+        raise ValueError(f"series {name!r} is already declared as {SERIES_ATTRS[name]}")
+    SERIES_ATTRS[name] = (long_name, units)
+
+
 #: Series recorded by binary dynamics (activity is NaN at time 0).
 BINARY_SERIES: tuple[str, ...] = ("overlap", "max_other_overlap", "energy", "activity")
 #: Series recorded by graded continuous-time dynamics.

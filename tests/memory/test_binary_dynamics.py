@@ -242,7 +242,7 @@ def test_fused_sync_step_equals_generic_rule(shared, spec, dtype):
     states = torch.tensor(rng.choice([-1, 1], size=(trials, spec.neurons)), dtype=dtype)
     overlap = overlaps(states, pats)
     drops = energy_drops(spec, states, pats, overlap)
-    if spec.model == "hopfield":
+    if spec.name == "hopfield":
         assert (drops == 0).sum() > 50
     expected = threshold_update(states, drops)
     assert torch.equal(exact_sync_step(spec, states, overlap, pats), expected)
@@ -274,7 +274,7 @@ def test_dense_and_exponential_memories_retrieve_far_above_hopfield_capacity():
                  BinaryModel("exponential", n, npat, 1, 1.0)):
         gens, pats, cues = inputs(14, trials, npat, n, 0.8)
         traj = run_async_numba(spec, pats, cues, gens, steps=5)
-        final[spec.model] = traj.series["overlap"][:, -1]
+        final[spec.name] = traj.series["overlap"][:, -1]
     assert final["dense"].min().item() == 1.0
     assert final["exponential"].min().item() == 1.0
     assert final["hopfield"].mean().item() < 0.7
