@@ -10,13 +10,16 @@ subclass overriding whichever hooks it needs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..core.validation import check_real
 
 __all__ = [
+    "CONTROLLERS",
     "Controller",
     "EpochObservation",
     "FixedController",
@@ -25,6 +28,7 @@ __all__ = [
     "TargetEntropyController",
     "Thermostat",
     "check_bounds",
+    "make_controller",
 ]
 
 
@@ -181,3 +185,24 @@ class RLThermostat(Controller):
         step = max(-self.max_step, min(self.max_step, step))
         self.mean = self._clip_log(self.mean + step)
         self.baseline += self.baseline_rate * adv
+
+
+def _bounds(c) -> dict[str, float]:
+    return dict(coef_min=c.coef_min, coef_max=c.coef_max)
+
+
+#: regime name -> ``factory(part, rng) -> Controller``; ``part`` is the controller part of the run's
+#: configuration (:class:`~.config.ControllerConfig`: ``coef``, the bounds and each regime's
+#: parameters). A new regime is one controller class and one entry here.
+CONTROLLERS: dict[str, Callable[[Any, np.random.Generator], Controller]] = {
+    "fixed": lambda c, rng: FixedController(c.coef, **_bounds(c)),
+    "thermostat": lambda c, rng: Thermostat(c.coef, smoothing=c.smoothing, **_bounds(c)),
+    "target": lambda c, rng: TargetEntropyController(c.coef, target_entropy=c.target_entropy, dual_lr=c.dual_lr,
+                                                     **_bounds(c)),
+    "rl": lambda c, rng: RLThermostat(c.coef, rng=rng, policy_std=c.policy_std, lr=c.rl_lr, **_bounds(c)),
+}
+
+
+def make_controller(part, rng: np.random.Generator) -> Controller:
+    """The controller of regime ``part.name`` (one of :data:`CONTROLLERS`), built from ``part``."""
+    return CONTROLLERS[part.name](part, rng)

@@ -16,13 +16,17 @@ entropy.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 
 from ..core.validation import check_choice, check_real
+from .params import Option
 
 __all__ = [
     "SURROGATES",
@@ -30,6 +34,8 @@ __all__ = [
     "effective_rank_entropy",
     "gaussian_information_bound",
     "get_surrogate",
+    "register_surrogate",
+    "surrogate_option_keys",
     "logdet_entropy",
     "renyi2_entropy",
     "softmax_entropy",
@@ -201,25 +207,81 @@ def renyi2_entropy(z: torch.Tensor, bandwidth: float = 1.0) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class Surrogate:
-    """One entropy surrogate: ``fn(z, eps) -> H`` with ``z (..., batch, dim)``, ``H (...)`` in nats."""
+    """One entropy surrogate and what it needs: ``fn(z, eps, **options) -> H``, ``z (batch, dim)``, ``H ()``.
+
+    Declared needs (read by the training loop and its validation; no list of names elsewhere):
+    ``uses_eps`` -- whether the floor ``ε`` enters (``eps`` is passed either way); ``min_batch`` -- the
+    smallest batch it is defined for; ``options`` -- its own hyper-parameters (:class:`~.params.Option`:
+    flat keyword of ``run``, keyword of ``fn``, default, check); ``needs_rng`` -- it draws random
+    probes, so ``fn`` also takes ``rng=`` (a numpy Generator; the loop gives it one stream of the
+    run's seed); ``batched`` -- it accepts leading batch dimensions ``(..., batch, dim) -> (...)``.
+    Every surrogate acts on the noisy representation ``Z = h(X) + σ·N(0, I)`` of a training batch.
+    """
 
     name: str
     long_name: str
-    fn: Callable[[torch.Tensor, float], torch.Tensor]
+    fn: Callable[..., torch.Tensor]
     uses_eps: bool
+    min_batch: int = 2
+    options: tuple[Option, ...] = ()
+    needs_rng: bool = False
+    batched: bool = True
 
-    def __call__(self, z: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.Tensor:
-        return self.fn(z, eps)
+    def __call__(self, z: torch.Tensor, eps: float = DEFAULT_EPS, **options) -> torch.Tensor:
+        return self.fn(z, eps, **options)
+
+    def resolve_options(self, given: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+        """Check ``{flat keyword: value}`` against :attr:`options`; return ``((key, value), ...)`` in
+        declaration order with defaults filled. A keyword this surrogate does not declare is refused."""
+        own = {o.key: o for o in self.options}
+        foreign = sorted(set(given) - set(own))
+        if foreign:
+            raise ValueError(f"{', '.join(foreign)} do(es) not apply to surrogate={self.name!r} "
+                             f"(its options: {', '.join(own) or 'none'})")
+        return tuple((o.key, o.check(o.key, given.get(o.key, o.default))) for o in self.options)
+
+    def bind(self, options: tuple[tuple[str, Any], ...] = (), seed: int | None = None
+             ) -> Callable[[torch.Tensor, float], torch.Tensor]:
+        """``h(z, eps)`` with the resolved ``options`` fixed; if :attr:`needs_rng`, every call draws its
+        probes from a fresh ``numpy.random.default_rng(seed)`` (the same probes on every call, so the
+        values before and after one step are compared on common random probes)."""
+        kwargs = {self._arg(k): v for k, v in options}
+        if self.needs_rng:
+            return lambda z, eps: self.fn(z, eps, rng=np.random.default_rng(seed), **kwargs)
+        return functools.partial(self.fn, **kwargs) if kwargs else self.fn
+
+    def _arg(self, key: str) -> str:
+        return next(o.arg for o in self.options if o.key == key)
+
+
+def _no_eps(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[..., torch.Tensor]:
+    return lambda z, eps: fn(z)
 
 
 SURROGATES: dict[str, Surrogate] = {
     "logdet": Surrogate("logdet", "log-det covariance entropy 1/2 log det(cov + eps I)", logdet_entropy, True),
     "variance": Surrogate("variance", "variance entropy 1/2 sum_j log(var_j + eps)", variance_entropy, True),
-    "softmax": Surrogate("softmax", "mean softmax entropy of activations", lambda z, eps: softmax_entropy(z), False),
+    "softmax": Surrogate("softmax", "mean softmax entropy of activations", _no_eps(softmax_entropy), False,
+                         min_batch=1),
     "erank": Surrogate("erank", "spectral (RankMe log effective rank) entropy", effective_rank_entropy, True),
     "renyi2": Surrogate("renyi2", "quadratic Renyi (information potential) entropy, bandwidth 1",
-                        lambda z, eps: renyi2_entropy(z), False),
+                        _no_eps(renyi2_entropy), False),
 }
+
+
+def register_surrogate(surrogate: Surrogate) -> Surrogate:
+    """Add ``surrogate`` to :data:`SURROGATES` (its name must be new); returns it."""
+    if not isinstance(surrogate, Surrogate):
+        raise ValueError(f"surrogate must be a Surrogate; got {type(surrogate).__name__}")
+    if surrogate.name in SURROGATES:
+        raise ValueError(f"surrogate {surrogate.name!r} is already registered")
+    SURROGATES[surrogate.name] = surrogate
+    return surrogate
+
+
+def surrogate_option_keys() -> dict[str, str]:
+    """``{flat keyword: surrogate name}`` of every registered surrogate's hyper-parameters."""
+    return {o.key: s.name for s in SURROGATES.values() for o in s.options}
 
 
 def get_surrogate(name: str) -> Surrogate:

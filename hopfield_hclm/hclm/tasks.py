@@ -15,13 +15,17 @@ Model: ``x (sample, D) -> tanh(W₁x + b₁) (sample, hidden) -> W₂· + b₂ =
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["RepresentationMLP", "TaskData", "make_task"]
+from ..core.validation import check_int
+
+__all__ = ["TASKS", "RepresentationMLP", "TaskData", "TaskSpec", "make_task"]
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,44 @@ class RepresentationMLP(nn.Module):
             z, torch.ones(n, 1, dtype=x.dtype, device=x.device),
         ]
         return torch.cat(parts, dim=1), self.head(z).reshape(-1)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One registered task: how to get its data and build its network from a run's configuration.
+
+    ``make_data(task, rng) -> TaskData`` gets the task part (:class:`~.config.TaskConfig`: sizes,
+    ``label_noise``, ...) and the run's data Generator. ``build_network(model, input_dim, rng, device,
+    dtype)`` gets the model part (:class:`~.config.ModelConfig`: ``hidden``, ``width``, ...) and the
+    weight-init Generator and returns a module with the interface of :class:`RepresentationMLP`:
+    ``encode(x) -> h (sample, width)``, ``head(z) -> logit (sample, 1)``, ``forward(x)`` and
+    ``logit_jacobian(x, noise) -> ((sample, parameter), (sample,))``. ``check(task)`` (optional) raises
+    ``ValueError`` for task settings this task cannot honour.
+    """
+
+    name: str
+    make_data: Callable[[Any, np.random.Generator], TaskData]
+    build_network: Callable[..., nn.Module]
+    check: Callable[[Any], None] | None = None
+    doc: str = ""
+
+
+def _synthetic_data(task, rng: np.random.Generator) -> TaskData:
+    return make_task(rng, input_dim=task.input_dim, signal_dim=task.signal_dim, n_train=task.n_train,
+                     n_test=task.n_test, n_feedback=task.n_feedback, label_noise=task.label_noise,
+                     shift_scale=task.shift_scale)
+
+
+def _mlp(model, input_dim: int, rng: np.random.Generator, device: torch.device, dtype: torch.dtype) -> nn.Module:
+    return RepresentationMLP(input_dim, model.hidden, model.width, rng=rng, device=device, dtype=dtype)
+
+
+def _check_synthetic(task) -> None:
+    check_int("signal_dim", task.signal_dim, minimum=1, maximum=task.input_dim)
+
+
+#: task name -> :class:`TaskSpec`. A new task is one entry (its loader and its network builder).
+TASKS: dict[str, TaskSpec] = {
+    "synthetic": TaskSpec("synthetic", _synthetic_data, _mlp, _check_synthetic,
+                          "planted low-dimensional signal among nuisance dimensions (this module)"),
+}

@@ -22,9 +22,9 @@ attribute says what happened ("" for a completed run) and ``completed_epochs`` h
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,26 +34,16 @@ import xarray as xr
 
 from ..core.attrs import annotate, global_attrs
 from ..core.devices import resolve_device, resolve_dtype
-from ..core.validation import check_choice, check_int, check_real
-from .controllers import (
-    Controller,
-    EpochObservation,
-    FixedController,
-    RLThermostat,
-    StepObservation,
-    TargetEntropyController,
-    Thermostat,
-    check_bounds,
-)
+from .config import OPTIMIZERS, RunConfig
+from .controllers import CONTROLLERS, EpochObservation, StepObservation, make_controller
 from .feedback import SimulatedRater
 from .flow import flat_grad, flow_terms, predicted_entropy_change
 from .force import metric_force
-from .surrogates import DEFAULT_EPS, SURROGATES, Surrogate, gaussian_information_bound, get_surrogate
-from .tasks import RepresentationMLP, TaskData, make_task
+from .surrogates import gaussian_information_bound, get_surrogate
+from .tasks import TASKS, TaskData
 
 __all__ = [
     "REGIMES",
-    "RunConfig",
     "ExtraTerms",
     "TrainingDivergedError",
     "instrumented_step",
@@ -64,67 +54,15 @@ __all__ = [
     "validate_run_args",
 ]
 
-REGIMES = ("fixed", "thermostat", "target", "rl")
-OPTIMIZERS = ("sgd", "adam")
+#: the regimes of :data:`~.controllers.CONTROLLERS` (names as when this module was imported)
+REGIMES = tuple(CONTROLLERS)
 REFERENCES = (
     "Tran, K. P. (2026) Human-Centered Learning Mechanics: A Dynamical Framework for Entropy-Regulated "
     "Representation Learning, arXiv:2605.22940"
 )
 
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Resolved settings of :func:`run` (all keyword arguments; see ``docs/hclm.md`` for the reasons)."""
-
-    surrogate: str = "logdet"
-    regime: str = "fixed"
-    coef: float = 0.1
-    epochs: int = 50
-    seed: int = 0
-    device: str = "cpu"
-    dtype: str = "float32"
-    sigma: float = 0.1
-    eps: float | None = None
-    optimizer: str = "sgd"
-    lr: float = 0.5
-    batch_size: int = 32
-    input_dim: int = 16
-    signal_dim: int = 4
-    n_train: int = 256
-    n_test: int = 2048
-    n_feedback: int = 512
-    label_noise: float = 0.1
-    shift_scale: float = 2.0
-    hidden: int = 64
-    width: int = 32
-    coef_min: float = 0.0
-    coef_max: float = 1.0
-    smoothing: float = 0.1
-    target_entropy: float | None = None
-    dual_lr: float = 0.01
-    policy_std: float = 0.5
-    rl_lr: float = 0.5
-    cost_fp: float = 1.0
-    cost_fn: float = 4.0
-    reward_noise: float = 0.0
-    reward_delay: int = 0
-    fisher_samples: int = 128
-    damping: float = 1e-2
-    weight_decay: float = 0.0
-    risk_weight: float = 0.0
-    measure_entropy_change: bool = True
-    record_steps: bool = False
-    on_nan: str = "raise"
-    threads: int | None = 1
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return self.n_train // self.batch_size
-
-    @property
-    def surrogate_eps(self) -> float:
-        """The surrogates' numerical floor ε: ``eps``, or :data:`~.surrogates.DEFAULT_EPS` (1e-4) if None."""
-        return DEFAULT_EPS if self.eps is None else self.eps
+#: an entropy surrogate bound to its options: ``h(z (batch, dim), eps) -> H ()``
+SurrogateFn = Callable[[torch.Tensor, float], torch.Tensor]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -135,79 +73,15 @@ class TrainingDivergedError(FloatingPointError):
         self.epoch, self.step, self.quantity, self.partial = epoch, step, quantity, partial
 
 
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {value!r}")
-    return bool(value)
-
-
 def validate_run_args(**kwargs) -> RunConfig:
     """Check every argument of :func:`run` (except ``data``) and return the resolved :class:`RunConfig`.
 
-    Raises ``ValueError`` naming the argument and the allowed values; allocates nothing, trains
-    nothing. Unknown keywords are refused too.
+    Flat keywords are routed to the parts of the configuration by their declarations
+    (:meth:`RunConfig.from_flat`). Raises ``ValueError`` naming the argument and the allowed values;
+    allocates nothing, trains nothing. Unknown keywords are refused too.
     """
     kwargs.pop("data", None)
-    fields = {f.name for f in dataclasses.fields(RunConfig)}
-    unknown = sorted(set(kwargs) - fields)
-    if unknown:
-        raise ValueError(f"unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}")
-    c = dataclasses.replace(RunConfig(), **kwargs)
-    check_choice("surrogate", c.surrogate, tuple(SURROGATES))
-    check_choice("regime", c.regime, REGIMES)
-    check_choice("optimizer", c.optimizer, OPTIMIZERS)
-    check_choice("on_nan", c.on_nan, ("raise", "return"))
-    out = dict(
-        coef=check_real("coef", c.coef, low=0.0),
-        epochs=check_int("epochs", c.epochs, minimum=1),
-        seed=check_int("seed", c.seed, minimum=0),
-        sigma=check_real("sigma", c.sigma, low=0.0),
-        lr=check_real("lr", c.lr, low=0.0, low_open=True),
-        batch_size=check_int("batch_size", c.batch_size, minimum=2),
-        input_dim=check_int("input_dim", c.input_dim, minimum=1),
-        n_train=check_int("n_train", c.n_train, minimum=2),
-        n_test=check_int("n_test", c.n_test, minimum=1),
-        n_feedback=check_int("n_feedback", c.n_feedback, minimum=1),
-        label_noise=check_real("label_noise", c.label_noise, low=0.0, high=0.5),
-        shift_scale=check_real("shift_scale", c.shift_scale, low=0.0),
-        hidden=check_int("hidden", c.hidden, minimum=1),
-        width=check_int("width", c.width, minimum=1),
-        smoothing=check_real("smoothing", c.smoothing, low=0.0, high=1.0, low_open=True),
-        dual_lr=check_real("dual_lr", c.dual_lr, low=0.0, low_open=True),
-        policy_std=check_real("policy_std", c.policy_std, low=0.0, low_open=True),
-        rl_lr=check_real("rl_lr", c.rl_lr, low=0.0),
-        cost_fp=check_real("cost_fp", c.cost_fp, low=0.0, low_open=True),
-        cost_fn=check_real("cost_fn", c.cost_fn, low=0.0, low_open=True),
-        reward_noise=check_real("reward_noise", c.reward_noise, low=0.0),
-        reward_delay=check_int("reward_delay", c.reward_delay, minimum=0),
-        damping=check_real("damping", c.damping, low=0.0, low_open=True),
-        weight_decay=check_real("weight_decay", c.weight_decay, low=0.0),
-        risk_weight=check_real("risk_weight", c.risk_weight, low=0.0),
-        measure_entropy_change=_check_bool("measure_entropy_change", c.measure_entropy_change),
-        record_steps=_check_bool("record_steps", c.record_steps),
-    )
-    if c.threads is not None:
-        out["threads"] = check_int("threads", c.threads, minimum=1)
-    out["signal_dim"] = check_int("signal_dim", c.signal_dim, minimum=1, maximum=out["input_dim"])
-    out["fisher_samples"] = check_int("fisher_samples", c.fisher_samples, minimum=1, maximum=out["n_train"])
-    if out["batch_size"] > out["n_train"]:
-        raise ValueError(f"batch_size must be <= n_train={out['n_train']}; got {out['batch_size']}")
-    coef_min, coef_max = check_bounds(c.coef_min, c.coef_max)
-    if c.regime == "rl" and coef_max <= 0:
-        raise ValueError("coef_max must be > 0 for regime='rl' (the policy acts on log λ)")
-    if c.eps is not None:
-        out["eps"] = check_real("eps", c.eps, low=0.0, low_open=True)  # the surrogate floor ε, not σ²
-    if c.target_entropy is not None:
-        out["target_entropy"] = check_real("target_entropy", c.target_entropy)
-    if not isinstance(c.device, str):
-        raise ValueError(f"device must be a string such as 'cpu' or 'cuda:0'; got {c.device!r}")
-    resolve_device(c.device)
-    dtype = resolve_dtype(c.dtype)
-    if dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"dtype must be 'float32' or 'float64'; got {c.dtype!r}")
-    out["dtype"] = str(dtype).removeprefix("torch.")
-    out["coef_min"], out["coef_max"] = coef_min, coef_max
-    return dataclasses.replace(c, **out)
+    return RunConfig.from_flat(**kwargs)
 
 
 def _check_data(data: TaskData | None, cfg: RunConfig) -> None:
@@ -215,8 +89,9 @@ def _check_data(data: TaskData | None, cfg: RunConfig) -> None:
         return
     if not isinstance(data, TaskData):
         raise ValueError(f"data must be a hopfield_hclm.hclm.TaskData or None; got {type(data).__name__}")
-    if data.x_train.shape != (cfg.n_train, cfg.input_dim):
-        raise ValueError(f"data.x_train must have shape (n_train, input_dim) = ({cfg.n_train}, {cfg.input_dim}); "
+    n_train, input_dim = cfg.task.n_train, cfg.task.input_dim
+    if data.x_train.shape != (n_train, input_dim):
+        raise ValueError(f"data.x_train must have shape (n_train, input_dim) = ({n_train}, {input_dim}); "
                          f"got {tuple(data.x_train.shape)}")
     if not data.all_finite():
         raise ValueError("data must be finite (a TaskData tensor holds NaN or inf)")
@@ -252,7 +127,7 @@ class ExtraTerms:
 NO_EXTRA = ExtraTerms()
 
 
-def _loss_and_entropy(model, surrogate: Surrogate, x, y, noise, eps, extra: ExtraTerms = NO_EXTRA):
+def _loss_and_entropy(model, surrogate: SurrogateFn, x, y, noise, eps, extra: ExtraTerms = NO_EXTRA):
     z = model.encode(x) + noise
     logits = model.head(z).squeeze(-1)
     loss = F.binary_cross_entropy_with_logits(logits, y)
@@ -272,7 +147,7 @@ def _set_grads(params, flat: torch.Tensor) -> None:
         offset += n
 
 
-def plain_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float, *,
+def plain_step(model, optimizer, surrogate: SurrogateFn, x, y, noise, coef: float, eps: float, *,
                extra: ExtraTerms = NO_EXTRA) -> torch.Tensor:
     """One uninstrumented step on ``L + λH`` (the benchmark's baseline); returns the loss."""
     optimizer.zero_grad(set_to_none=True)
@@ -313,7 +188,7 @@ class StepRecord:
         return None
 
 
-def instrumented_step(model, optimizer, surrogate: Surrogate, x, y, noise, coef: float, eps: float, *,
+def instrumented_step(model, optimizer, surrogate: SurrogateFn, x, y, noise, coef: float, eps: float, *,
                       measure_entropy_change: bool = True, extra: ExtraTerms = NO_EXTRA) -> StepRecord:
     """One step on ``L + λH`` that records the flow; returns a :class:`StepRecord`.
 
@@ -394,7 +269,7 @@ def _empty_arrays(cfg: RunConfig) -> dict[str, np.ndarray]:
 
 
 def _config_dict(cfg: RunConfig, data_tag: str) -> dict:
-    d = dataclasses.asdict(cfg)
+    d = cfg.recorded()
     d["surrogate_eps"] = cfg.surrogate_eps
     d["steps_per_epoch"] = cfg.steps_per_epoch
     d["data"] = data_tag
@@ -415,7 +290,7 @@ def _to_dataset(cfg: RunConfig, arrays: dict[str, np.ndarray], *, data_tag: str,
     ds = xr.Dataset(data_vars, coords=coords)
     annotate(ds, meta)
     ds.attrs.update(global_attrs(
-        title=f"HCLM training run: surrogate={cfg.surrogate}, regime={cfg.regime}",
+        title=f"HCLM training run: surrogate={cfg.surrogate.name}, regime={cfg.controller.name}",
         config=_config_dict(cfg, data_tag), references=REFERENCES, device=cfg.device, dtype=cfg.dtype,
     ))
     ds.attrs["stopped_reason"] = stopped_reason
@@ -438,23 +313,6 @@ def run_template(**kwargs) -> xr.Dataset:
 # -------------------------------------------------------------------------------------- the loop
 
 
-def _make_controller(cfg: RunConfig, rng: np.random.Generator) -> Controller:
-    bounds = dict(coef_min=cfg.coef_min, coef_max=cfg.coef_max)
-    if cfg.regime == "fixed":
-        return FixedController(cfg.coef, **bounds)
-    if cfg.regime == "thermostat":
-        return Thermostat(cfg.coef, smoothing=cfg.smoothing, **bounds)
-    if cfg.regime == "target":
-        return TargetEntropyController(cfg.coef, target_entropy=cfg.target_entropy, dual_lr=cfg.dual_lr, **bounds)
-    return RLThermostat(cfg.coef, rng=rng, policy_std=cfg.policy_std, lr=cfg.rl_lr, **bounds)
-
-
-def _make_optimizer(cfg: RunConfig, params):
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr)
-    return torch.optim.Adam(params, lr=cfg.lr)
-
-
 def _eval_loss(model, x, y) -> tuple[float, float]:
     logits = model(x).squeeze(-1)
     loss = F.binary_cross_entropy_with_logits(logits, y)
@@ -465,9 +323,9 @@ def _eval_loss(model, x, y) -> tuple[float, float]:
 def run(*, data: TaskData | None = None, **kwargs) -> xr.Dataset:
     """Train the representation MLP on ``L + λ_t H`` and return the per-epoch Dataset (dim ``epoch``).
 
-    ``run(surrogate="logdet"|"variance"|"softmax"|"erank"|"renyi2",
-    regime="fixed"|"thermostat"|"target"|"rl", coef=0.1, epochs=50, seed=0, device="cpu", ...)``;
-    every other keyword is a field of :class:`RunConfig` with the documented default. ``data``
+    ``run(surrogate=<a name in SURROGATES>, regime=<a name in CONTROLLERS>, coef=0.1, epochs=50, seed=0,
+    device="cpu", ...)``; every keyword is a flat keyword of :class:`RunConfig` (routed to its part:
+    task, model, surrogate, controller, optimiser), with the documented default. ``data``
     optionally replaces the synthetic task with a :class:`TaskData` of the same shapes.
 
     Variables (dim ``epoch``): train_loss, test_loss, test_loss_shift, gen_gap, test_error,
@@ -492,35 +350,42 @@ def run(*, data: TaskData | None = None, **kwargs) -> xr.Dataset:
 def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
     data_tag = _data_tag(data)
     device, dtype = resolve_device(cfg.device), resolve_dtype(cfg.dtype)
-    r_data, r_init, r_order, r_noise, r_ctrl, r_rater = (np.random.default_rng(s) for s in
-                                                          np.random.SeedSequence(cfg.seed).spawn(6))
+    task, net, ctl, opt = cfg.task, cfg.model, cfg.controller, cfg.optimiser
+    # the 7th stream (surrogate probes) is only drawn from by surrogates that declare needs_rng;
+    # spawn(7) leaves the first six children, and so every closed-form run, as they were with spawn(6)
+    r_data, r_init, r_order, r_noise, r_ctrl, r_rater, r_probe = (np.random.default_rng(s) for s in
+                                                                   np.random.SeedSequence(cfg.seed).spawn(7))
+    spec = TASKS[task.name]
     if data is None:
-        data = make_task(r_data, input_dim=cfg.input_dim, signal_dim=cfg.signal_dim, n_train=cfg.n_train,
-                         n_test=cfg.n_test, n_feedback=cfg.n_feedback, label_noise=cfg.label_noise,
-                         shift_scale=cfg.shift_scale)
+        data = spec.make_data(task, r_data)
     data = data.to(device, dtype)
-    model = RepresentationMLP(cfg.input_dim, cfg.hidden, cfg.width, rng=r_init, device=device, dtype=dtype)
+    model = spec.build_network(net, task.input_dim, r_init, device, dtype)
     params = list(model.parameters())
-    optimizer = _make_optimizer(cfg, params)
-    controller = _make_controller(cfg, r_ctrl)
-    rater = SimulatedRater(cost_fp=cfg.cost_fp, cost_fn=cfg.cost_fn, noise=cfg.reward_noise,
-                           delay=cfg.reward_delay, rng=r_rater)
-    surrogate, eps = get_surrogate(cfg.surrogate), cfg.surrogate_eps
-    steps, bsz = cfg.steps_per_epoch, cfg.batch_size
+    optimizer = OPTIMIZERS[opt.name](params, opt)
+    controller = make_controller(ctl, r_ctrl)
+    rater = SimulatedRater(cost_fp=ctl.cost_fp, cost_fn=ctl.cost_fn, noise=ctl.reward_noise,
+                           delay=ctl.reward_delay, rng=r_rater)
+    stochastic = get_surrogate(cfg.surrogate.name).needs_rng
+    surrogate, eps = cfg.surrogate.bind(), cfg.surrogate_eps
+
+    def fresh_surrogate() -> SurrogateFn:  # new common probes for one step (or one probe evaluation)
+        return cfg.surrogate.bind(int(r_probe.integers(2**63))) if stochastic else surrogate
+
+    steps, bsz = cfg.steps_per_epoch, opt.batch_size
     probe_x, probe_y = data.x_train[:cfg.fisher_samples], data.y_train[:cfg.fisher_samples]
-    probe_noise = torch.from_numpy(cfg.sigma * r_noise.standard_normal((cfg.fisher_samples, cfg.width))).to(device, dtype)
+    probe_noise = torch.from_numpy(net.sigma * r_noise.standard_normal((cfg.fisher_samples, net.width))).to(device, dtype)
     arrays = _empty_arrays(cfg)
-    extra = ExtraTerms(weight_decay=cfg.weight_decay, risk_weight=cfg.risk_weight, cost_fp=cfg.cost_fp,
-                       cost_fn=cfg.cost_fn)
+    extra = ExtraTerms(weight_decay=opt.weight_decay, risk_weight=opt.risk_weight, cost_fp=ctl.cost_fp,
+                       cost_fn=ctl.cost_fn)
 
     for epoch in range(cfg.epochs):
         coef = controller.start_epoch(epoch)
-        order = torch.from_numpy(r_order.permutation(cfg.n_train)).to(device)
-        noise = torch.from_numpy(cfg.sigma * r_noise.standard_normal((steps, bsz, cfg.width))).to(device, dtype)
+        order = torch.from_numpy(r_order.permutation(task.n_train)).to(device)
+        noise = torch.from_numpy(net.sigma * r_noise.standard_normal((steps, bsz, net.width))).to(device, dtype)
         rows, coefs = [], []
         for s in range(steps):
             idx = order[s * bsz:(s + 1) * bsz]
-            out = instrumented_step(model, optimizer, surrogate, data.x_train[idx], data.y_train[idx], noise[s],
+            out = instrumented_step(model, optimizer, fresh_surrogate(), data.x_train[idx], data.y_train[idx], noise[s],
                                     coef, eps, measure_entropy_change=cfg.measure_entropy_change, extra=extra)
             name = out.failure()
             if name is not None:
@@ -542,9 +407,9 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
             test_loss, test_err = _eval_loss(model, data.x_test, data.y_test)
             shift_loss, _ = _eval_loss(model, data.x_shift, data.y_shift)
             prob_fb = torch.sigmoid(model(data.x_feedback).squeeze(-1))
-            info_bound = _information_bound(model, data.x_train, cfg.sigma)
+            info_bound = _information_bound(model, data.x_train, net.sigma)
         utility, reward, rated = rater.rate(epoch, prob_fb, data.y_feedback)
-        force_probe, force_metric = _probe_forces(model, surrogate, eps, probe_x, probe_y, probe_noise, cfg.damping)
+        force_probe, force_metric = _probe_forces(model, fresh_surrogate(), eps, probe_x, probe_y, probe_noise, cfg.damping)
         lam_star = column["lambda_star"][np.isfinite(column["lambda_star"])]
         values = dict(
             train_loss=train_loss, test_loss=test_loss, test_loss_shift=shift_loss, gen_gap=test_loss - train_loss,
