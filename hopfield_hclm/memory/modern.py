@@ -47,10 +47,13 @@ Demircigil et al. 2017, J. Stat. Phys. 168, 288; Vaswani et al. 2017 (scaled dot
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
-from ..core.validation import check_real
+from ..core.validation import check_int, check_real
 
 #: names of the end-state classes, indexed by the integer codes of :func:`classify_end_state`
 END_STATES: tuple[str, ...] = ("retrieval", "metastable", "average")
@@ -263,3 +266,247 @@ def separation_threshold(patterns: int, beta: float, norm_bound: float) -> float
     if patterns == 1:
         return -math.inf
     return (1.0 + math.log(4.0 * beta * norm_bound**2 * (patterns - 1))) / beta
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Dynamics of the network: synchronous iteration and continuous time, with the per-record diagnostics.
+# --------------------------------------------------------------------------------------------------------------
+
+UPDATES: tuple[str, ...] = ("sync", "continuous")
+METHODS: tuple[str, ...] = ("euler", "heun", "rk4")
+
+#: series every run records, name -> (long_name, units); time units are steps (sync) or time constants
+SERIES_ATTRS: dict[str, tuple[str, str]] = {
+    "overlap": ("cosine of the state with the target pattern, x.xi0 / (|x| |xi0|)", "1"),
+    "max_other_overlap": ("largest (signed) cosine of the state with a non-target pattern", "1"),
+    "energy": ("Ramsauer energy per neuron E(x)/N, E = -lse(beta X x)/beta + x.x/2 + log(P)/beta + M^2/2 >= 0",
+               "1"),
+    "attention_entropy": ("entropy of the attention weights softmax(beta X x)", "nat"),
+    "effective_patterns": ("effective number of attended patterns exp(attention entropy)", "1"),
+    "speed": ("state speed |f(x) - x| / sqrt(N) (continuous: |dx/dt| / sqrt(N))", "1"),
+    "retrieval_force": ("retrieval force <grad_x overlap, f(x) - x> (continuous: exactly d overlap / dt)", "1"),
+    "readout_error": ("one-step readout error |f(x) - xi0| of the attention readout from the state", "1"),
+    "error_bound": ("Ramsauer bound min(2M(P-1)exp(-beta(Delta0 - 2M|x - xi0|)), max_mu |xi_mu - xi0|) on the "
+                    "readout error", "1"),
+    "error_bound_logit": ("logit bound min(sum_{mu>0} exp(-beta(s0 - s_mu)) |xi_mu - xi0|, max_mu |xi_mu - xi0|) "
+                          "on the readout error", "1"),
+}
+SERIES: tuple[str, ...] = tuple(SERIES_ATTRS)
+
+
+@dataclass(frozen=True)
+class ModernRun:
+    """Diagnostics of a batch of modern-Hopfield trials.
+
+    Attributes:
+        time: ``(record,)`` float64; ``time[0] = 0`` is the cue (steps for sync, time constants for continuous).
+        series: name -> ``(trial, record)`` tensor for every name in :data:`SERIES`.
+        separation: ``(trial,)`` Δ_0 = ξ^0·ξ^0 − max_{μ≠0} ξ^0·ξ^μ of each trial's patterns (+inf when P = 1).
+        norm_bound: ``(trial,)`` M = max_μ ‖ξ^μ‖.
+        final_state: ``(trial, neuron)`` state after the last step.
+        states: optional ``(trial, record, neuron)`` recorded states.
+        info: integrator and settings.
+    """
+
+    time: np.ndarray
+    series: Mapping[str, torch.Tensor]
+    separation: torch.Tensor
+    norm_bound: torch.Tensor
+    final_state: torch.Tensor
+    states: torch.Tensor | None = None
+    info: Mapping[str, object] = field(default_factory=dict)
+
+
+class _Network:
+    """Patterns of one batch in the layouts the batch-invariant matmuls need, plus per-trial constants."""
+
+    def __init__(self, patterns: torch.Tensor, trials: int, beta: float) -> None:
+        self.beta = beta
+        self.count = patterns.shape[1]
+        self.neurons = patterns.shape[2]
+        # (trial, 1, N) @ (trial, N, P) and (trial, 1, P) @ (trial, P, N): each trial's result is bit-identical
+        # whatever the batch it runs in (the (trial, P, N) @ (trial, N, 1) form is not, measured on CPU)
+        self.xi = patterns.expand(trials, -1, -1)
+        self.xi_t = self.xi.transpose(1, 2)
+        norms = torch.linalg.vector_norm(patterns, dim=-1)                      # (trial|1, P)
+        self.norms = norms.expand(trials, -1)
+        self.target = self.xi[:, 0, :]
+        self.target_norm = self.norms[:, 0]
+        self.norm_bound = self.norms.amax(dim=1)                                 # M, (trial,)
+        self.separation = pattern_separation(patterns, 0).expand(trials)          # Δ_0, (trial,)
+        self.log_dist = torch.log(torch.linalg.vector_norm(patterns - patterns[:, :1, :], dim=-1)).expand(trials, -1)
+        self.log_count = math.log(self.count)
+        self.log_trivial = self.log_dist.amax(dim=1)                              # log max_mu |xi_mu - xi0|
+    def choose_softmax(self, x0: torch.Tensor) -> None:
+        """Use the fused ``torch.softmax(beta s)`` only where beta s cannot overflow the dtype.
+
+        |s| <= M |x| and |x(t)| <= max(M, |x0|) along the flow (f(x) lies in the patterns' convex hull and
+        sync / Euler steps with dt <= 1 are convex combinations); with a 4000x margin for the intermediate
+        stages of Heun / RK4, beta M R < max / 4000 keeps beta s finite.  Otherwise the max-shifted path
+        of :func:`log_weights_from_scores` is used (never overflows, slower).
+        """
+        big = torch.finfo(x0.dtype).max
+        radius = torch.maximum(self.norm_bound.max(), torch.linalg.vector_norm(x0, dim=1).max())
+        self.fused = bool((self.beta * self.norm_bound.max() * radius * 4000.0 < big).item())
+
+    def scores(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.bmm(x.unsqueeze(1), self.xi_t).squeeze(1)                  # (trial, P)
+
+    def readout(self, p: torch.Tensor) -> torch.Tensor:
+        return torch.bmm(p.unsqueeze(1), self.xi).squeeze(1)                    # (trial, N)
+
+    def update(self, x: torch.Tensor) -> torch.Tensor:
+        s = self.scores(x)
+        p = torch.softmax(s * self.beta, dim=-1) if self.fused else log_weights_from_scores(s, self.beta).exp()
+        return self.readout(p)
+
+    def record(self, x: torch.Tensor, out: dict[str, torch.Tensor], k: int) -> torch.Tensor:
+        """Write every series at record k for state x; return f(x)."""
+        beta = self.beta
+        s = self.scores(x)
+        log_p = log_weights_from_scores(s, beta)
+        f = self.readout(log_p.exp())
+        x_norm = torch.linalg.vector_norm(x, dim=1)
+        cos = s / (self.norms * x_norm.unsqueeze(1))
+        m = cos[:, 0]
+        out["overlap"][k] = m
+        out["max_other_overlap"][k] = cos[:, 1:].amax(dim=1) if self.count > 1 else float("nan")
+        s_max = s.amax(dim=1)
+        lse = s_max + torch.logsumexp((s - s_max.unsqueeze(1)) * beta, dim=1) / beta
+        e = -lse + 0.5 * (x * x).sum(dim=1) + self.log_count / beta + 0.5 * self.norm_bound**2
+        out["energy"][k] = e / self.neurons
+        h = entropy_from_log_weights(log_p)
+        out["attention_entropy"][k] = h
+        out["effective_patterns"][k] = h.exp()
+        v = f - x
+        out["speed"][k] = torch.linalg.vector_norm(v, dim=1) / math.sqrt(self.neurons)
+        # grad_x cos(x, u) = (u - m x_hat) / |x|, u = xi0/|xi0|
+        u_v = (self.target * v).sum(dim=1) / self.target_norm
+        xh_v = (x * v).sum(dim=1) / x_norm
+        out["retrieval_force"][k] = (u_v - m * xh_v) / x_norm
+        out["readout_error"][k] = torch.linalg.vector_norm(f - self.target, dim=1)
+        if self.count == 1:
+            out["error_bound"][k] = 0.0
+            out["error_bound_logit"][k] = 0.0
+        else:
+            # both bounds capped at the trivial one, max_mu |xi_mu - xi0| (f(x) is a convex combination):
+            # still bounds, and finite where the raw exponential overflows (far states at large beta)
+            dist = torch.linalg.vector_norm(x - self.target, dim=1)
+            mm = self.norm_bound
+            raw = (math.log(2.0 * (self.count - 1)) + torch.log(mm) - beta * (self.separation - 2.0 * mm * dist))
+            out["error_bound"][k] = torch.minimum(raw, self.log_trivial).exp()
+            terms = -beta * (s[:, :1] - s) + self.log_dist
+            terms[:, 0] = -math.inf
+            out["error_bound_logit"][k] = torch.minimum(torch.logsumexp(terms, dim=1), self.log_trivial).exp()
+        return f
+
+
+def _check_run(patterns, x0, beta, update, steps, dt, record_every, method, record_states):
+    if not isinstance(x0, torch.Tensor) or x0.ndim != 2 or not x0.is_floating_point():
+        raise ValueError("x0 must be a floating-point torch.Tensor of shape (trial, neuron)")
+    if not isinstance(patterns, torch.Tensor) or patterns.ndim != 3 or not patterns.is_floating_point():
+        raise ValueError("patterns must be a floating-point torch.Tensor of shape (trial or 1, pattern, neuron)")
+    trials, neurons = x0.shape
+    if trials < 1 or neurons < 1:
+        raise ValueError(f"x0 must have at least one trial and one neuron; got shape {tuple(x0.shape)}")
+    if patterns.shape[0] not in (1, trials) or patterns.shape[1] < 1 or patterns.shape[2] != neurons:
+        raise ValueError(f"patterns must have shape (1 or {trials}, pattern >= 1, {neurons}) to match x0; "
+                         f"got {tuple(patterns.shape)}")
+    check_real("beta", beta, low=0.0, low_open=True)
+    if update not in UPDATES:
+        raise ValueError(f"update must be one of {', '.join(map(repr, UPDATES))}; got {update!r}")
+    check_int("steps", steps, minimum=0)
+    check_real("dt", dt, low=0.0, low_open=True)
+    if update == "sync" and dt != 1.0:
+        raise ValueError(f"dt must be 1.0 for update='sync' (time is counted in steps); got {dt:g}")
+    check_int("record_every", record_every, minimum=1)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    if update == "sync" and method != "euler":
+        raise ValueError(f"method must be 'euler' (its default) for update='sync'; got {method!r}")
+    if record_states not in (True, False):
+        raise ValueError(f"record_states must be one of True, False; got {record_states!r}")
+
+
+@torch.inference_mode()
+def run(patterns: torch.Tensor, x0: torch.Tensor, *, beta: float, update: str = "sync", steps: int,
+        dt: float = 1.0, record_every: int = 1, method: str = "euler", record_states: bool = False) -> ModernRun:
+    """Run the modern Hopfield network from ``x0`` and record :data:`SERIES` every ``record_every`` steps and at 0.
+
+    - ``update="sync"``: x_{t+1} = f(x_t) = Xᵀ softmax(β X x_t) (repeated attention; time in steps, dt = 1);
+    - ``update="continuous"``: dx/dt = −x + f(x) = −∇E(x), integrated with ``method`` "euler", "heun" or "rk4"
+      and step ``dt`` (time in time constants).  The flow is gradient descent on E, so dE/dt = −‖dx/dt‖²;
+      an Euler step with dt ≤ 2 lowers E by at least dt(1 − dt/2)‖f(x) − x‖² (concave–convex bound), and
+      sync is the Euler step dt = 1 (Ramsauer et al. 2021, Theorem 1).
+
+    Args:
+        patterns: ``(trial or 1, pattern, neuron)`` real patterns ξ^μ; pattern 0 is the target.  Moved to
+            ``x0``'s device and dtype.
+        x0: ``(trial, neuron)`` cue (not modified); sets device and dtype.
+        beta: inverse temperature β > 0.
+        steps, dt, record_every, method: as above; ``len(time) = steps // record_every + 1``.
+        record_states: also return the recorded states ``(trial, record, neuron)``.
+
+    Each trial's numbers do not depend on the batch it runs in: every product is a per-trial row-vector
+    ``bmm`` (bit-identical across batch sizes on CPU, tested).
+
+    Raises:
+        ValueError: a bad argument, before any work.  FloatingPointError: a non-finite series or state.
+    """
+    _check_run(patterns, x0, beta, update, steps, dt, record_every, method, record_states)
+    beta = float(beta)
+    device, dtype = x0.device, x0.dtype
+    trials, neurons = x0.shape
+    patterns = patterns.to(device=device, dtype=dtype)
+    net = _Network(patterns, trials, beta)
+    net.choose_softmax(x0)
+    records = steps // record_every + 1
+    out = {name: torch.empty(records, trials, device=device, dtype=dtype) for name in SERIES}
+    states = torch.empty(records, trials, neurons, device=device, dtype=dtype) if record_states else None
+
+    def advance(x: torch.Tensor, f: torch.Tensor | None) -> torch.Tensor:
+        if update == "sync":
+            return f if f is not None else net.update(x)
+        k1 = (f if f is not None else net.update(x)) - x
+        if method == "euler":
+            return x + dt * k1
+        if method == "heun":
+            y = x + dt * k1
+            k2 = net.update(y) - y
+            return x + (0.5 * dt) * (k1 + k2)
+        y = x + (0.5 * dt) * k1
+        k2 = net.update(y) - y
+        y = x + (0.5 * dt) * k2
+        k3 = net.update(y) - y
+        y = x + dt * k3
+        k4 = net.update(y) - y
+        return x + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+    x = x0.detach().clone()
+    for step in range(steps):
+        f = None
+        if step % record_every == 0:
+            k = step // record_every
+            f = net.record(x, out, k)
+            if states is not None:
+                states[k] = x
+        x = advance(x, f)
+    if steps % record_every == 0:
+        net.record(x, out, steps // record_every)
+        if states is not None:
+            states[steps // record_every] = x
+    time = np.arange(records, dtype=np.float64) * (record_every * (dt if update == "continuous" else 1.0))
+    for name, buf in out.items():
+        if name == "max_other_overlap" and net.count == 1:
+            continue
+        bad = (~torch.isfinite(buf)).any(dim=1).nonzero()
+        if bad.numel():
+            k = int(bad[0, 0])
+            raise FloatingPointError(f"modern Hopfield dynamics produced a non-finite {name} at time {time[k]:g}")
+    if not bool(torch.isfinite(x).all()):
+        raise FloatingPointError("modern Hopfield dynamics produced a non-finite state")
+    info = {"update": update, "method": method if update == "continuous" else "none", "dt": dt, "beta": beta,
+            "patterns": net.count, "neurons": neurons, "fused_softmax": net.fused, "references": REFERENCES}
+    return ModernRun(time=time, series={name: buf.t() for name, buf in out.items()},
+                     separation=net.separation.clone(), norm_bound=net.norm_bound.clone(), final_state=x,
+                     states=None if states is None else states.permute(1, 0, 2), info=info)
