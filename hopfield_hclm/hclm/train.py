@@ -359,7 +359,7 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
     if data is None:
         data = spec.make_data(task, r_data)
     data = data.to(device, dtype)
-    model = spec.build_network(net, task.input_dim, r_init, device, dtype)
+    model = spec.build_network(net, data.x_train.shape[1], r_init, device, dtype)  # = input_dim for synthetic
     params = list(model.parameters())
     optimizer = OPTIMIZERS[opt.name](params, opt)
     controller = make_controller(ctl, r_ctrl)
