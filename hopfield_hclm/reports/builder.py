@@ -122,7 +122,7 @@ def register_builder(name: str, *, quick: bool = False):
 def _load_report_modules() -> None:
     import importlib
 
-    for module in ("memory_reports", "hclm", "theory"):  # each registers its report bodies / builders
+    for module in ("memory_reports", "hclm", "theory", "attention"):  # each registers its report bodies / builders
         try:
             importlib.import_module(f"{__package__}.{module}")
         except ImportError:  # a half-built half of the project must not break the other's reports
