@@ -29,7 +29,7 @@ import torch
 from ..core.validation import check_int, check_real
 from .surrogates import DEFAULT_EPS, _centre, _check_batch
 
-__all__ = ["SLQEstimate", "logdet_entropy_lowrank", "logdet_entropy_slq"]
+__all__ = ["SLQEstimate", "logdet_entropy_lowrank", "logdet_entropy_slq", "logdet_entropy_slq_surrogate"]
 
 
 class SLQEstimate(NamedTuple):
@@ -39,8 +39,9 @@ class SLQEstimate(NamedTuple):
     stderr: torch.Tensor
 
 
-def _lanczos_tridiagonal(matvec, v0: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``steps`` Lanczos steps for each row of ``v0 (probe, dim)``; returns α ``(probe, steps)``, β ``(probe, steps-1)``.
+def _lanczos_tridiagonal(matvec, v0: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``steps`` Lanczos steps for each row of ``v0 (probe, dim)``; returns α ``(probe, steps)``, β ``(probe, steps-1)``
+    and the orthonormal basis ``(probe, dim, steps)``.
 
     ``matvec`` maps ``(probe, dim) -> (probe, dim)``. The basis is kept as ``(probe, dim, steps)`` and
     every new vector is re-orthogonalised against all earlier ones twice (classical Gram–Schmidt, by bmm).
@@ -62,19 +63,21 @@ def _lanczos_tridiagonal(matvec, v0: torch.Tensor, steps: int) -> tuple[torch.Te
         b = torch.linalg.vector_norm(w, dim=1)
         betas[:, j] = b
         basis[:, :, j + 1] = w / b.clamp_min(torch.finfo(w.dtype).tiny).unsqueeze(1)
-    return alphas, betas
+    return alphas, betas, basis
 
 
-@torch.no_grad()
-def logdet_entropy_slq(z: torch.Tensor, eps: float = DEFAULT_EPS, *, probes: int = 32, steps: int = 32,
-                       rng: np.random.Generator | None = None) -> SLQEstimate:
-    """SLQ estimate of ``½ log det(Σ̂ + εI)`` for one batch ``z (batch, dim)``; cost O(p·m·(B d + m d)).
-
-    ``steps`` is capped at ``dim``. Computed in float64. Returns :class:`SLQEstimate`.
-    """
+def _check_single_batch(z: torch.Tensor) -> None:
     _check_batch(z)
     if z.ndim != 2:
         raise ValueError(f"z must have shape (batch, dim); got {tuple(z.shape)}")
+
+
+@torch.no_grad()
+def _slq(z: torch.Tensor, eps: float, probes: int, steps: int, rng: np.random.Generator | None, *,
+         solves: bool = False):
+    """Quadratic forms ``q_k = v_kᵀ log(A) v_k`` ``(probe,)`` of ``A = Σ̂ + εI`` in float64, the centred batch,
+    the probes ``V (probe, dim)`` and, with ``solves``, ``X ≈ V A⁻¹ (probe, dim)`` from the same Lanczos basis
+    (``A⁻¹v ≈ ‖v‖ Q T⁻¹ e₁``, the conjugate-gradient iterate; exact once ``m`` = ``dim``)."""
     eps = check_real("eps", eps, low=0.0, low_open=True)
     probes = check_int("probes", probes, minimum=2)
     steps = min(check_int("steps", steps, minimum=1), z.shape[1])
@@ -86,16 +89,69 @@ def logdet_entropy_slq(z: torch.Tensor, eps: float = DEFAULT_EPS, *, probes: int
         return (v @ zc.T) @ zc / b + eps * v
 
     v0 = torch.from_numpy(rng.choice([-1.0, 1.0], size=(d, probes)).T.copy()).to(zc.device)
-    alpha, beta = _lanczos_tridiagonal(matvec, v0, steps)
+    alpha, beta, basis = _lanczos_tridiagonal(matvec, v0, steps)
     t = torch.diag_embed(alpha)
     if beta.shape[1]:
         off = torch.diag_embed(beta, offset=1)
         t = t + off + off.transpose(-1, -2)
     theta, vecs = torch.linalg.eigh(t)  # (probe, m), (probe, m, m)
-    quad = d * (vecs[:, 0, :] ** 2 * torch.log(theta.clamp_min(eps))).sum(-1)  # ‖v‖² = d for Rademacher v
+    theta = theta.clamp_min(eps)  # A ⪰ εI: Ritz values below ε are round-off (or decoupled zero blocks)
+    quad = d * (vecs[:, 0, :] ** 2 * torch.log(theta)).sum(-1)  # ‖v‖² = d for Rademacher v
+    x = None
+    if solves:
+        coeff = (vecs * (vecs[:, 0, :] / theta).unsqueeze(1)).sum(-1)  # T⁻¹ e₁ (probe, m)
+        x = math.sqrt(d) * torch.bmm(basis, coeff.unsqueeze(2)).squeeze(2)
+    return quad, zc, v0, x
+
+
+@torch.no_grad()
+def logdet_entropy_slq(z: torch.Tensor, eps: float = DEFAULT_EPS, *, probes: int = 32, steps: int = 32,
+                       rng: np.random.Generator | None = None) -> SLQEstimate:
+    """SLQ estimate of ``½ log det(Σ̂ + εI)`` for one batch ``z (batch, dim)``; cost O(p·m·(B d + m d)).
+
+    ``steps`` is capped at ``dim``. Computed in float64. Returns :class:`SLQEstimate`.
+    """
+    _check_single_batch(z)
+    quad, *_ = _slq(z, eps, probes, steps, rng)
     value = 0.5 * quad.mean()
     stderr = 0.5 * quad.std(unbiased=True) / math.sqrt(probes)
     return SLQEstimate(value.to(z.dtype), stderr.to(z.dtype))
+
+
+class _SLQEntropy(torch.autograd.Function):
+    """Value: the SLQ estimate; gradient: the Hutchinson estimate of ``(1/B) Z_c A⁻¹`` on the same probes."""
+
+    @staticmethod
+    def forward(ctx, z, eps, probes, steps, rng):
+        quad, zc, v, x = _slq(z, eps, probes, steps, rng, solves=True)
+        p, b = v.shape[0], zc.shape[0]
+        # (1/B) (1/p) Σ_k (Z_c x_k) v_kᵀ ≈ (1/B) Z_c A⁻¹ (E[v vᵀ] = I), never forming a d×d matrix. Not the
+        # symmetrised form: its (Z_c v)(A⁻¹v)ᵀ half has entries ~ sqrt(λ)/ε along the batch's null directions
+        grad = (zc @ x.T) @ v / (p * b)
+        ctx.save_for_backward(grad.to(z.dtype))
+        return (0.5 * quad.mean()).to(z.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (grad,) = ctx.saved_tensors
+        return g * grad, None, None, None, None
+
+
+def logdet_entropy_slq_surrogate(z: torch.Tensor, eps: float = DEFAULT_EPS, *, probes: int = 32, steps: int = 32,
+                                 rng: np.random.Generator | None = None) -> torch.Tensor:
+    """The SLQ log-det as a training surrogate: a 0-d tensor with a stochastic gradient.
+
+    Value: :func:`logdet_entropy_slq`'s estimate of ``½ log det(Σ̂ + εI)``. Gradient: with the same
+    Rademacher probes ``v_k`` and ``x_k ≈ A⁻¹ v_k`` from their Lanczos bases,
+    ``∂H/∂Z ≈ (1/B) (1/p) Σ_k (Z_c x_k) v_kᵀ`` -- an unbiased estimate of the exact
+    ``(1/B) Z_c A⁻¹`` once ``steps`` = ``dim`` (Hutchinson, ``E[v vᵀ] = I``), *not* the derivative of the
+    estimated value (the two are separate unbiased estimates sharing probes). Cost O(p·m·B·d) per call,
+    no ``d×d`` matrix. Non-finite ``z`` gives NaN. Shapes: ``z (batch, dim) -> ()``.
+    """
+    _check_single_batch(z)
+    if not bool(torch.isfinite(z).all()):
+        return z.sum() * float("nan")
+    return _SLQEntropy.apply(z, eps, probes, steps, rng)
 
 
 def logdet_entropy_lowrank(z: torch.Tensor, eps: float = DEFAULT_EPS, *, rank: int = 32, oversample: int = 8,
@@ -106,14 +162,14 @@ def logdet_entropy_lowrank(z: torch.Tensor, eps: float = DEFAULT_EPS, *, rank: i
     of ``Σ̂`` on a randomized ``k``-dimensional subspace (``k = min(rank, d)``; sketch width
     ``k + oversample``, ``power_iters`` subspace iterations). Cost O((k + o)·B·d·(1 + 2q)).
     """
-    _check_batch(z)
-    if z.ndim != 2:
-        raise ValueError(f"z must have shape (batch, dim); got {tuple(z.shape)}")
+    _check_single_batch(z)
     eps = check_real("eps", eps, low=0.0, low_open=True)
     rank = check_int("rank", rank, minimum=1)
     oversample = check_int("oversample", oversample, minimum=0)
     power_iters = check_int("power_iters", power_iters, minimum=0)
     rng = rng if rng is not None else np.random.default_rng(0)
+    if not bool(torch.isfinite(z).all()):  # NaN, not a LAPACK error, so a diverging run reaches its NaN check
+        return z.sum() * float("nan")
     zc = _centre(z)
     b, d = zc.shape
     k = min(rank, d)

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from ..core.validation import check_choice, check_real
-from .params import Option
+from .params import Option, integer
 
 __all__ = [
     "SURROGATES",
@@ -214,7 +214,9 @@ class Surrogate:
     smallest batch it is defined for; ``options`` -- its own hyper-parameters (:class:`~.params.Option`:
     flat keyword of ``run``, keyword of ``fn``, default, check); ``needs_rng`` -- it draws random
     probes, so ``fn`` also takes ``rng=`` (a numpy Generator; the loop gives it one stream of the
-    run's seed); ``batched`` -- it accepts leading batch dimensions ``(..., batch, dim) -> (...)``.
+    run's seed); ``batched`` -- it accepts leading batch dimensions ``(..., batch, dim) -> (...)``;
+    ``gradient`` -- ``"exact"`` (autograd of the value) or ``"stochastic"`` (an unbiased estimate of the
+    exact surrogate's gradient on the same probes, not the derivative of the estimated value).
     Every surrogate acts on the noisy representation ``Z = h(X) + σ·N(0, I)`` of a training batch.
     """
 
@@ -226,6 +228,7 @@ class Surrogate:
     options: tuple[Option, ...] = ()
     needs_rng: bool = False
     batched: bool = True
+    gradient: str = "exact"
 
     def __call__(self, z: torch.Tensor, eps: float = DEFAULT_EPS, **options) -> torch.Tensor:
         return self.fn(z, eps, **options)
@@ -266,7 +269,26 @@ SURROGATES: dict[str, Surrogate] = {
     "erank": Surrogate("erank", "spectral (RankMe log effective rank) entropy", effective_rank_entropy, True),
     "renyi2": Surrogate("renyi2", "quadratic Renyi (information potential) entropy, bandwidth 1",
                         _no_eps(renyi2_entropy), False),
+    "logdet_slq": Surrogate(
+        "logdet_slq", "log-det covariance entropy by stochastic Lanczos quadrature (Ubaru et al. 2017)",
+        lambda z, eps, **kw: _approx().logdet_entropy_slq_surrogate(z, eps, **kw), True,
+        options=(Option("slq_probes", "probes", 32, integer(2), "Rademacher probes per evaluation"),
+                 Option("slq_steps", "steps", 32, integer(1), "Lanczos steps (capped at the width d)")),
+        needs_rng=True, batched=False, gradient="stochastic"),
+    "logdet_lowrank": Surrogate(
+        "logdet_lowrank", "log-det covariance entropy, randomized rank-k upper bound (Halko et al. 2011)",
+        lambda z, eps, **kw: _approx().logdet_entropy_lowrank(z, eps, **kw), True,
+        options=(Option("lowrank_rank", "rank", 32, integer(1), "subspace rank k (exact when k >= rank Z_c)"),
+                 Option("lowrank_oversample", "oversample", 8, integer(0), "extra sketch columns"),
+                 Option("lowrank_power_iters", "power_iters", 2, integer(0), "subspace iterations")),
+        needs_rng=True, batched=False),
 }
+
+
+def _approx():
+    from . import logdet_approx  # imported on use: logdet_approx builds on this module's helpers
+
+    return logdet_approx
 
 
 def register_surrogate(surrogate: Surrogate) -> Surrogate:
