@@ -278,7 +278,7 @@ METHODS: tuple[str, ...] = ("euler", "heun", "rk4")
 #: series every run records, name -> (long_name, units); time units are steps (sync) or time constants
 SERIES_ATTRS: dict[str, tuple[str, str]] = {
     "overlap": ("cosine of the state with the target pattern, x.xi0 / (|x| |xi0|)", "1"),
-    "max_other_overlap": ("largest (signed) cosine of the state with a non-target pattern", "1"),
+    "max_other_overlap": ("largest absolute cosine of the state with a non-target pattern", "1"),
     "energy": ("Ramsauer energy per neuron E(x)/N, E = -lse(beta X x)/beta + x.x/2 + log(P)/beta + M^2/2 >= 0",
                "1"),
     "attention_entropy": ("entropy of the attention weights softmax(beta X x)", "nat"),
@@ -301,7 +301,7 @@ class ModernRun:
     Attributes:
         time: ``(record,)`` float64; ``time[0] = 0`` is the cue (steps for sync, time constants for continuous).
         series: name -> ``(trial, record)`` tensor for every name in :data:`SERIES`.
-        separation: ``(trial,)`` Δ_0 = ξ^0·ξ^0 − max_{μ≠0} ξ^0·ξ^μ of each trial's patterns (+inf when P = 1).
+        separation: ``(trial,)`` Δ_0 = ξ^0·ξ^0 − max_{μ≠0} ξ^0·ξ^μ of each trial's patterns (ξ^0·ξ^0 when P = 1).
         norm_bound: ``(trial,)`` M = max_μ ‖ξ^μ‖.
         final_state: ``(trial, neuron)`` state after the last step.
         states: optional ``(trial, record, neuron)`` recorded states.
@@ -333,7 +333,10 @@ class _Network:
         self.target = self.xi[:, 0, :]
         self.target_norm = self.norms[:, 0]
         self.norm_bound = self.norms.amax(dim=1)                                 # M, (trial,)
-        self.separation = pattern_separation(patterns, 0).expand(trials)          # Δ_0, (trial,)
+        # Δ_0 from the row-vector product, so it is batch-invariant like everything else
+        s0 = self.scores(self.target)                                              # (trial, P)
+        # P = 1 has no competitor: Δ_0 is recorded as ξ0·ξ0 (max over the empty set taken as 0), kept finite
+        self.separation = s0[:, 0] - s0[:, 1:].amax(dim=1) if self.count > 1 else s0[:, 0].clone()
         self.log_dist = torch.log(torch.linalg.vector_norm(patterns - patterns[:, :1, :], dim=-1)).expand(trials, -1)
         self.log_count = math.log(self.count)
         self.log_trivial = self.log_dist.amax(dim=1)                              # log max_mu |xi_mu - xi0|
@@ -370,7 +373,7 @@ class _Network:
         cos = s / (self.norms * x_norm.unsqueeze(1))
         m = cos[:, 0]
         out["overlap"][k] = m
-        out["max_other_overlap"][k] = cos[:, 1:].amax(dim=1) if self.count > 1 else float("nan")
+        out["max_other_overlap"][k] = cos[:, 1:].abs().amax(dim=1) if self.count > 1 else float("nan")
         s_max = s.amax(dim=1)
         lse = s_max + torch.logsumexp((s - s_max.unsqueeze(1)) * beta, dim=1) / beta
         e = -lse + 0.5 * (x * x).sum(dim=1) + self.log_count / beta + 0.5 * self.norm_bound**2

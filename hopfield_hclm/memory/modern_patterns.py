@@ -8,7 +8,9 @@ Ensembles, each ``(pattern, neuron)`` float64 with E‖ξ^μ‖² = N (so β has
 - ``"spherical"`` uniform on the sphere ‖ξ^μ‖ = √N: the Gaussian draw, each row rescaled to norm √N;
 - ``"correlated"`` ξ^μ = √ρ c + √(1 − ρ) z^μ with c, z^μ ~ N(0, I_N): ``standard_normal(N)`` for the common
   direction c first, then ``standard_normal((P, N))``; any two patterns have correlation coefficient ρ
-  (E ξ^μ·ξ^ν / N = ρ for μ ≠ ν) -- a one-parameter model of real, correlated memories.
+  (E ξ^μ·ξ^ν / N = ρ for μ ≠ ν) -- a one-parameter model of real, correlated memories;
+- ``"digits"`` P of scikit-learn's 1797 handwritten digits (N = 64 only), each rescaled to norm 8 = √N:
+  ``generator.permutation(1797)[:P]`` picks which (one permutation whatever P), the first is the target.
 
 Cue with cosine c to the target ξ^0: draw g = ``standard_normal(N)``, take its component orthogonal to ξ^0,
 v = g − (g·û)û with û = ξ^0/‖ξ^0‖, and set x(0) = ‖ξ^0‖ (c û + √(1 − c²) v/‖v‖): the cue has the target's
@@ -27,7 +29,9 @@ import numpy as np
 
 from ..core.validation import check_choice, check_int, check_real
 
-ENSEMBLES: tuple[str, ...] = ("binary", "gaussian", "spherical", "correlated")
+ENSEMBLES: tuple[str, ...] = ("binary", "gaussian", "spherical", "correlated", "digits")
+#: number of images in scikit-learn's digits data and their width (8 x 8 pixels)
+DIGITS_COUNT, DIGITS_WIDTH = 1797, 64
 #: correlation ρ of the "correlated" ensemble when none is given
 DEFAULT_CORRELATION: float = 0.5
 
@@ -49,6 +53,9 @@ def real_patterns(generator: np.random.Generator, patterns: int, neurons: int, e
     rho = check_ensemble(ensemble, correlation)
     patterns = check_int("patterns", patterns, minimum=1)
     neurons = check_int("neurons", neurons, minimum=1)
+    if ensemble == "digits":
+        check_digits_size(neurons, patterns)
+        return _digits_normalized()[generator.permutation(DIGITS_COUNT)[:patterns]]
     if ensemble == "binary":
         bits = generator.integers(0, 2, size=(patterns, neurons), dtype=np.int8)
         return (2.0 * bits - 1.0).astype(np.float64)
@@ -60,6 +67,28 @@ def real_patterns(generator: np.random.Generator, patterns: int, neurons: int, e
     if ensemble == "spherical":
         z *= math.sqrt(neurons) / np.linalg.norm(z, axis=1, keepdims=True)
     return z
+
+
+def check_digits_size(neurons: int, patterns: int) -> None:
+    """The "digits" ensemble needs N = 64, P <= 1797 and scikit-learn; ``ValueError`` naming the argument."""
+    if neurons != DIGITS_WIDTH:
+        raise ValueError(f"neurons must be {DIGITS_WIDTH} for ensemble='digits' (8 x 8 images); got {neurons}")
+    if patterns > DIGITS_COUNT:
+        raise ValueError(f"patterns must be <= {DIGITS_COUNT} for ensemble='digits' (images available); got {patterns}")
+    import importlib.util
+
+    if importlib.util.find_spec("sklearn") is None:
+        raise ValueError("ensemble='digits' needs scikit-learn (pip install scikit-learn); its digits are bundled")
+
+
+_DIGITS_CACHE: list[np.ndarray] = []
+
+
+def _digits_normalized() -> np.ndarray:
+    if not _DIGITS_CACHE:
+        _DIGITS_CACHE.append(digits_patterns())
+        _DIGITS_CACHE[0].setflags(write=False)
+    return _DIGITS_CACHE[0]
 
 
 def check_real_patterns(patterns, *, neurons: int | None = None) -> np.ndarray:

@@ -48,7 +48,7 @@ def _brute_series(x, xi, beta):
     bound = min(trivial, 2 * m_bound * (P - 1) * math.exp(min(700.0, -beta * (delta - 2 * m_bound * dist))))
     logit = min(trivial, sum(math.exp(min(700.0, -beta * (s[0] - s[mu]))) * d[mu] for mu in range(1, P)))
     series = {
-        "overlap": cos[0], "max_other_overlap": max(cos[1:]), "energy": e / N, "attention_entropy": h,
+        "overlap": cos[0], "max_other_overlap": max(abs(v) for v in cos[1:]), "energy": e / N, "attention_entropy": h,
         "effective_patterns": math.exp(h), "speed": math.sqrt(sum(t * t for t in v) / N), "retrieval_force": force,
         "readout_error": math.sqrt(sum((a - b) ** 2 for a, b in zip(f, xi[0]))), "error_bound": bound,
         "error_bound_logit": logit,

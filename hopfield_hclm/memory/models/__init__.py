@@ -92,6 +92,7 @@ for _name, _cls in (("hopfield", Hopfield), ("dense", Dense), ("exponential", Ex
 
 #: The built-in model names.
 MODELS: tuple[str, ...] = model_names()
+from . import modern  # noqa: E402,F401
 
 __all__ = ["EXACT_INTEGER_LIMIT", "Bound", "Dense", "Exponential", "Hopfield", "MODELS", "MemoryModel", "int_power",
            "model_class", "model_classes", "model_names", "models_with_parameter", "register_model", "resolve_model"]
