@@ -246,10 +246,11 @@ class Surrogate:
     def bind(self, options: tuple[tuple[str, Any], ...] = (), seed: int | None = None
              ) -> Callable[[torch.Tensor, float], torch.Tensor]:
         """``h(z, eps)`` with the resolved ``options`` fixed; if :attr:`needs_rng`, every call draws its
-        probes from a fresh ``numpy.random.default_rng(seed)`` (the same probes on every call, so the
+        probes from a fresh ``numpy.random.default_rng(seed)`` (``seed=None`` means 0; the same probes on every call, so the
         values before and after one step are compared on common random probes)."""
         kwargs = {self._arg(k): v for k, v in options}
         if self.needs_rng:
+            seed = 0 if seed is None else seed  # never OS entropy: same arguments, same value
             return lambda z, eps: self.fn(z, eps, rng=np.random.default_rng(seed), **kwargs)
         return functools.partial(self.fn, **kwargs) if kwargs else self.fn
 

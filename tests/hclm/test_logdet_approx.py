@@ -178,3 +178,13 @@ def test_surrogate_options_are_checked_by_their_declaration(kwargs, name):
 
     with pytest.raises(ValueError, match=name):
         validate_run_args(**kwargs)
+
+
+def test_a_bound_stochastic_surrogate_reuses_its_probes_on_every_call():
+    from hopfield_hclm.hclm import get_surrogate
+
+    z = _lowrank_batch(30, 12, 6, seed=8)
+    sur = get_surrogate("logdet_slq")
+    same, other = sur.bind((("slq_probes", 4), ("slq_steps", 12)), seed=5), sur.bind((("slq_probes", 4),), seed=6)
+    assert same(z, 1e-2).item() == same(z, 1e-2).item() != other(z, 1e-2).item()
+    assert sur.bind()(z, 1e-2).item() == sur.bind(seed=0)(z, 1e-2).item()  # no seed: 0, never OS entropy
