@@ -60,12 +60,10 @@ def _sweep(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import hopfield_hclm as hh
 
-    kwargs = {k: getattr(args, k) for k in (
-        "model", "units", "update", "neurons", "load", "order", "beta", "steps", "dt", "cue_overlap",
-        "gain", "cue_strength", "temperature", "record_every", "trials", "seed", "device", "dtype")}
-    if args.self_coupling is not None:
-        kwargs["self_coupling"] = args.self_coupling
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    from .memory.options import OPTIONS
+
+    kwargs = {o.name: getattr(args, o.name) for o in OPTIONS if o.cli and getattr(args, o.name) is not None}
+    kwargs.update(_declared_options(args.option or []))
     if args.out:
         _check_out_file(args.out)
     ds = hh.memory.simulate(**kwargs)
@@ -83,6 +81,38 @@ def _run(args: argparse.Namespace) -> int:
         export_netcdf(ds, args.out)
         print(f"trajectories written to {args.out}")
     return 0
+
+
+def _add_option_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per option of ``simulate``'s declaration (``memory.options.OPTIONS``) that ``run`` offers."""
+    from .memory.options import OPTIONS
+
+    for option in OPTIONS:
+        if not option.cli:
+            continue
+        default = option.default if option.cli_default is None else option.cli_default
+        scope = "" if option.applies_to == "all" else f" ({option.applies_to})"
+        text = (option.help + scope + ("" if default is None else f" [default: {default}]")).replace("%", "%%")
+        kind = _bool if option.type is bool else (option.type if option.type in (int, float) else str)
+        parser.add_argument(option.flag, dest=option.name, type=kind, default=option.cli_default, help=text)
+
+
+def _declared_options(pairs: Sequence[str]) -> dict:
+    """``--option NAME=VALUE`` pairs, each converted with the type its model or unit type declares."""
+    from .memory.spec import extra_options
+
+    declared = {o.name: o for o in extra_options()}
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or name not in declared:
+            raise UsageError(f"run: --option {pair!r}: expected NAME=VALUE with NAME one of {sorted(declared)}")
+        kind = declared[name].type
+        try:
+            values[name] = _bool(text) if kind is bool else (kind(text) if kind in (int, float) else text)
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            raise UsageError(f"run: --option {name}: {exc}") from None
+    return values
 
 
 def _check_out_file(path: str) -> None:
@@ -178,25 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_sweep)
 
     p = sub.add_parser("run", help="one hh.memory.simulate call from flags; prints the transient summary")
-    p.add_argument("--model", default="hopfield")
-    p.add_argument("--units", default="binary")
-    p.add_argument("--update", default=None)
-    p.add_argument("--neurons", type=int, default=1000)
-    p.add_argument("--load", type=float, default=0.05)
-    p.add_argument("--order", type=int, default=1)
-    p.add_argument("--beta", type=float)
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--dt", type=float)
-    p.add_argument("--cue-overlap", type=float)
-    p.add_argument("--gain", type=float)
-    p.add_argument("--cue-strength", type=float)
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--self-coupling", type=_bool)
-    p.add_argument("--record-every", type=int)
-    p.add_argument("--trials", type=int, default=8)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype")
+    _add_option_flags(p)
+    p.add_argument("--option", action="append", metavar="NAME=VALUE",
+                   help="an option a registered model or unit type declares (e.g. --option ensemble=gaussian); "
+                        "repeatable")
     p.add_argument("--threshold", type=float, default=0.9, help="retrieval threshold of the summary")
     p.add_argument("--out", help="also write the trajectories to this netCDF file")
     p.set_defaults(func=_run)

@@ -1,6 +1,7 @@
 """``simulate``'s options, declared once, and their resolution into a :class:`SimulationSpec`.
 
-:data:`OPTIONS` is the one declaration of ``simulate``'s keyword arguments (name, type, default,
+:data:`~hopfield_hclm.memory.options.OPTIONS` (re-exported here) is the one declaration of ``simulate``'s
+keyword arguments (name, type, default,
 help, what it applies to). ``simulate``'s explicit keyword-only signature, the ``hopfield-hclm run``
 flags, the memory sweep kind's argument check and the options table of docs/memory.md all follow
 it (tests check the signature and the table against it). Registered models and unit types add
@@ -24,44 +25,10 @@ from ..core.devices import resolve_device
 from ..core.validation import check_choice, check_int, check_real
 from .dynamics import Dynamics, UnitType, dynamics_class, unit_names, unit_type
 from .models import Bound, MemoryModel, model_classes, resolve_model
-from .options import Option
+from .options import OPTIONS, Option
 from .trajectory import record_times
 
 BACKENDS = ("auto", "torch", "numba")
-
-#: ``simulate``'s own options, in signature order.
-OPTIONS: tuple[Option, ...] = (
-    Option("model", object, "hopfield", "memory model: a registered name (hopfield, dense, exponential, ...) "
-           "or a MemoryModel object"),
-    Option("units", str, "binary", "unit type: binary (±1) or graded (tanh, continuous time)"),
-    Option("update", str, None, "update rule: sync | async (binary; default async), continuous (graded)"),
-    Option("neurons", int, 1000, "number of neurons N"),
-    Option("load", float, None, "load α: P = round(α N^n) (exponential: round(exp(α N))); optional with patterns",
-           cli_default=0.05),
-    Option("order", int, 1, "interaction order n (dense: n >= 2; other models 1)"),
-    Option("patterns", object, None, "None, a pattern count P, or a (pattern, neuron) array shared by all trials",
-           cli=False),
-    Option("beta", float, None, "β of the exponential model's F = exp(βx) (default 1.0)", "model=exponential"),
-    Option("steps", int, 20, "number of steps (sweeps, synchronous updates or integration steps)"),
-    Option("dt", float, 1.0, "integration step in time constants (must be 1.0 for binary units)",
-           "update=continuous"),
-    Option("method", str, None, "integrator of continuous time: euler (default), heun or rk4", "update=continuous"),
-    Option("cue_overlap", float, None, "cue overlap m0 in [-1, 1] with the target (default 0.8)", "units=binary"),
-    Option("gain", float, None, "gain g > 0 of the graded units (default 2.0)", "units=graded"),
-    Option("cue_strength", float, None, "cue strength a in [0, g] along the target (default 1.0)", "units=graded"),
-    Option("temperature", float, 0.0, "Glauber temperature T >= 0", "units=binary"),
-    Option("self_coupling", bool, None, "keep the self-coupling terms (binary default False, True only for "
-           "hopfield; graded default True)"),
-    Option("record_every", int, 1, "record every this many steps, and at time 0"),
-    Option("trials", int, 8, "number of independent trials B"),
-    Option("seed", int, 0, "root seed; trial k uses child k of SeedSequence(seed)"),
-    Option("device", str, "cpu", "cpu, cuda or cuda:N"),
-    Option("dtype", str, None, "float32 | float64 | None (binary: float32 where exact; graded float32)"),
-    Option("record_states", bool, False, "also store the full states (variable state)", cli=False),
-    Option("backend", str, "auto", "auto (numba for binary async on CPU when importable), torch or numba",
-           "update=async"),
-)
-
 
 def extra_options() -> tuple[Option, ...]:
     """Options declared by the registered models and unit types (``options`` class attributes)."""

@@ -11,12 +11,14 @@ own, the modern Hopfield network) sweep the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import torch
 import xarray as xr
 
 from ..core.sweep.kinds import Kind
 
-AXIS_META = {
+_AXIS_META = {
     "load": ("load alpha (P = round(alpha N^n))", "1"),
     "order": ("interaction order n", "1"),
     "neurons": ("number of neurons N", "1"),
@@ -34,6 +36,27 @@ AXIS_META = {
     "steps": ("number of steps", "1"),
     "patterns": ("number of stored patterns P", "1"),
 }
+
+
+class _AxisMeta(Mapping):
+    """Axis name -> (long_name, units): the table above, then the help of any declared option."""
+
+    def _options(self) -> dict:
+        from .spec import all_options
+
+        return {o.name: (o.help, "1") for o in all_options() if o.name not in _AXIS_META}
+
+    def __getitem__(self, name: str) -> tuple[str, str]:
+        return _AXIS_META[name] if name in _AXIS_META else self._options()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**_AXIS_META, **self._options()})
+
+    def __len__(self) -> int:
+        return len({**_AXIS_META, **self._options()})
+
+
+AXIS_META: Mapping[str, tuple[str, str]] = _AxisMeta()
 
 
 def _simulation():

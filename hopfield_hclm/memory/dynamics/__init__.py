@@ -65,7 +65,8 @@ def dynamics_class(name: str) -> type[Dynamics]:
     return _DYNAMICS[name]
 
 
-from . import continuous, discrete  # noqa: E402  (the built-ins register themselves)
+from . import discrete  # noqa: E402  (the built-ins register themselves: binary first, then graded)
+from . import continuous  # noqa: E402,I001
 
 __all__ = ["Dynamics", "UnitType", "continuous", "discrete", "dynamics_class", "dynamics_names", "register_dynamics",
            "register_units", "unit_names", "unit_type"]

@@ -32,8 +32,9 @@ def register_model(name: str, cls: type[MemoryModel], *, replace: bool = False) 
         raise ValueError(f"name must be an identifier string; got {name!r}")
     if not (isinstance(cls, type) and issubclass(cls, MemoryModel)):
         raise ValueError(f"cls must be a subclass of MemoryModel; got {cls!r}")
-    if not cls.__dataclass_params__.frozen:
-        raise ValueError(f"cls must be a frozen dataclass (@dataclass(frozen=True)); {cls.__name__} is not")
+    if "__dataclass_params__" not in cls.__dict__ or not cls.__dataclass_params__.frozen:
+        raise ValueError(f"cls must be decorated with @dataclass(frozen=True) (its fields are the parameters); "
+                         f"{cls.__name__} is not")
     if name in _REGISTRY and _REGISTRY[name] is not cls and not replace:
         raise ValueError(f"name {name!r} is already registered to {_REGISTRY[name].__name__}; pass replace=True")
     if cls.__dict__.get("name", name) != name:
@@ -41,6 +42,13 @@ def register_model(name: str, cls: type[MemoryModel], *, replace: bool = False) 
     cls.name = name
     _REGISTRY[name] = cls
     return cls
+
+
+def unregister_model(name: str) -> None:
+    """Remove ``name`` from the registry (for tests and interactive sessions); built-ins cannot be removed."""
+    if name in MODELS:
+        raise ValueError(f"name {name!r} is a built-in model and cannot be unregistered")
+    _REGISTRY.pop(name, None)
 
 
 def model_names() -> tuple[str, ...]:
@@ -95,4 +103,5 @@ MODELS: tuple[str, ...] = model_names()
 from . import modern  # noqa: E402,F401
 
 __all__ = ["EXACT_INTEGER_LIMIT", "Bound", "Dense", "Exponential", "Hopfield", "MODELS", "MemoryModel", "int_power",
-           "model_class", "model_classes", "model_names", "models_with_parameter", "register_model", "resolve_model"]
+           "model_class", "model_classes", "model_names", "models_with_parameter", "register_model", "resolve_model",
+           "unregister_model"]
