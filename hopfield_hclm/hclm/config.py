@@ -28,6 +28,9 @@ from ..core.devices import resolve_device, resolve_dtype
 from .controllers import CONTROLLERS, check_bounds
 from .params import RECORD_IF_SET, boolean, checked_fields, choice, field_key, integer, real, recorded_fields, setting
 from .surrogates import DEFAULT_EPS, SURROGATES, get_surrogate, surrogate_option_keys
+from .networks import NETWORKS
+from .real_tasks import check_network, n_classes  # also registers the real tasks in TASKS
+from .regularizers import REGULARIZERS, Regularizer, make_regularizer
 from .tasks import TASKS
 
 __all__ = [
@@ -83,6 +86,9 @@ class ModelConfig(_Part):
     hidden: int = setting(64, integer(1))
     width: int = setting(32, integer(1))
     sigma: float = setting(0.1, _NONNEG)
+    #: the network of a real task (:data:`~.networks.NETWORKS`); None = the task's default (digits: cnn,
+    #: mnist1d: mlp); the synthetic task has its own tanh MLP (None or "mlp")
+    network: str | None = setting(None, choice(lambda: NETWORKS), optional=True, record=RECORD_IF_SET)
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,21 @@ class OptimiserConfig(_Part):
     batch_size: int = setting(32, integer(2))
     weight_decay: float = setting(0.0, _NONNEG)
     risk_weight: float = setting(0.0, _NONNEG)
+    #: the comparison arm (:data:`~.regularizers.REGULARIZERS`) and its strength; one implementation each
+    #: in :mod:`.regularizers` (``weight_decay`` above is the same penalty as regularizer="weight_decay")
+    regularizer: str | None = setting(None, choice(lambda: REGULARIZERS), optional=True, record=RECORD_IF_SET)
+    regularizer_strength: float = setting(0.0, real(), record=RECORD_IF_SET)
+
+    def _joint(self) -> None:
+        make_regularizer(self.regularizer, self.regularizer_strength)
+        if self.regularizer == "weight_decay" and self.weight_decay:
+            raise ValueError("weight_decay must be 0 with regularizer='weight_decay' (the same penalty twice); "
+                             f"got weight_decay={self.weight_decay:g}")
+
+    @property
+    def regularization(self) -> Regularizer:
+        """The validated :class:`~.regularizers.Regularizer` of this part."""
+        return make_regularizer(self.regularizer, self.regularizer_strength)
 
 
 def _check_device(name: str, value: Any) -> str:
@@ -222,6 +243,9 @@ class RunConfig:
         return cfg
 
     def _joint(self) -> None:
+        check_network(self.task.name, self.model.network)
+        if n_classes(self.task.name) > 2 and self.optimiser.risk_weight:
+            raise ValueError(f"risk_weight must be 0 for task={self.task.name!r} (the decision-risk term is binary)")
         n_train, bsz = self.task.n_train, self.optimiser.batch_size
         integer(1, n_train)("fisher_samples", self.fisher_samples)
         if bsz > n_train:

@@ -43,12 +43,11 @@ import numpy as np
 import torch
 
 from ..core.validation import check_choice, check_int
-from .tasks import TaskData
+from .tasks import TASKS, TaskData, TaskSpec
 
 __all__ = [
     "REAL_TASKS",
-    "TASKS",
-    "TaskSpec",
+    "RealTask",
     "TASK_SPECS",
     "cache_dir",
     "digits_pool",
@@ -57,7 +56,6 @@ __all__ = [
     "rater_view",
 ]
 
-TASKS = ("synthetic", "digits", "mnist1d")
 REAL_TASKS = ("digits", "mnist1d")
 
 DIGITS_SPLIT_SEED = 20_240_613
@@ -71,7 +69,7 @@ RATER_POSITIVE = (0, 1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
-class TaskSpec:
+class RealTask:
     """What a task is: ``n_classes``, flattened ``input_dim``, the shape a CNN sees (``input_shape``),
     the size of the pool training/feedback subsets come from, the held-out test pool, the networks it
     supports (first = default) and a one-line description of its shift variant."""
@@ -87,9 +85,9 @@ class TaskSpec:
 
 
 TASK_SPECS = {
-    "digits": TaskSpec("digits", 10, 64, (8, 8), 1797 - DIGITS_TEST_POOL, DIGITS_TEST_POOL, ("cnn", "mlp"),
+    "digits": RealTask("digits", 10, 64, (8, 8), 1797 - DIGITS_TEST_POOL, DIGITS_TEST_POOL, ("cnn", "mlp"),
                        f"test images translated by {DIGITS_SHIFT_PIXELS} pixel in a random direction"),
-    "mnist1d": TaskSpec("mnist1d", 10, 40, (40,), 4000, 1000, ("mlp", "cnn"),
+    "mnist1d": RealTask("mnist1d", 10, 40, (40,), 4000, 1000, ("mlp", "cnn"),
                         f"test signals plus Gaussian noise of s.d. {MNIST1D_SHIFT_NOISE:g}"),
 }
 
@@ -240,3 +238,54 @@ def rater_view(logits: torch.Tensor, y: torch.Tensor,
     for k in positive:
         pos = torch.where(y == k, torch.ones_like(y), pos)
     return prob, pos
+
+
+# ------------------------------------------------------------------------- registration as run() tasks
+
+
+def _make_data(name: str):
+    def make(task, rng: np.random.Generator) -> TaskData:
+        return make_real_task(name, rng, n_train=task.n_train, n_feedback=task.n_feedback, n_test=task.n_test)
+    return make
+
+
+def _build(name: str):
+    from .networks import make_network
+
+    def build(model, input_dim: int, rng: np.random.Generator, device, dtype):
+        spec = TASK_SPECS[name]
+        network = model.network or spec.networks[0]
+        return make_network(network, input_shape=spec.input_shape, hidden=model.hidden, width=model.width,
+                            n_out=spec.n_classes, rng=rng, device=device, dtype=dtype)
+    return build
+
+
+def _check(name: str):
+    def check(task) -> None:
+        spec = TASK_SPECS[name]
+        if task.n_train + task.n_feedback > spec.train_pool:
+            raise ValueError(f"n_train + n_feedback must be <= {spec.train_pool} for task={name!r} (its training "
+                             f"pool); got {task.n_train} + {task.n_feedback}")
+        if task.n_test > spec.test_pool:
+            raise ValueError(f"n_test must be <= {spec.test_pool} for task={name!r} (its held-out test set); got "
+                             f"{task.n_test} (the synthetic task's default is 2048: pass n_test={spec.test_pool} "
+                             "for the whole test set)")
+    return check
+
+
+def check_network(task: str, network: str | None) -> None:
+    """``ValueError`` naming ``network`` when the task cannot use it (the synthetic task has its own MLP)."""
+    if network is None:
+        return
+    allowed = TASK_SPECS[task].networks if task in TASK_SPECS else ("mlp",)
+    check_choice("network", network, allowed)
+
+
+def n_classes(task: str) -> int:
+    """Number of classes of a task: 2 (one Bernoulli logit) for the synthetic task."""
+    return TASK_SPECS[task].n_classes if task in TASK_SPECS else 2
+
+
+for _name in REAL_TASKS:
+    TASKS[_name] = TaskSpec(_name, _make_data(_name), _build(_name), _check(_name),
+                            f"{_name}: " + TASK_SPECS[_name].shift + " (hclm/real_tasks.py)")

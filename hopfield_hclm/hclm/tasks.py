@@ -94,8 +94,15 @@ class RepresentationMLP(nn.Module):
                 for p in (layer.weight, layer.bias):
                     p.copy_(torch.from_numpy(rng.uniform(-bound, bound, size=tuple(p.shape))))
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(torch.tanh(self.fc1(x)))
+    def encode(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``h(x)``; ``mask (sample, hidden)`` multiplies the tanh layer (dropout, training only)."""
+        a = torch.tanh(self.fc1(x))
+        return self.fc2(a if mask is None else a * mask)
+
+    @property
+    def dropout_features(self) -> int:
+        """Width of the layer dropout acts on (the tanh hidden layer)."""
+        return self.fc1.out_features
 
     def head(self, z: torch.Tensor) -> torch.Tensor:
         return self.out(z)

@@ -39,6 +39,9 @@ from .controllers import CONTROLLERS, EpochObservation, StepObservation, make_co
 from .feedback import SimulatedRater
 from .flow import flat_grad, flow_terms, predicted_entropy_change
 from .force import metric_force
+from .networks import multiclass_metric_force
+from .real_tasks import rater_view
+from .regularizers import dropout_masks, prediction_loss, sam_gradient, weight_decay_penalty
 from .surrogates import gaussian_information_bound, get_surrogate
 from .tasks import TASKS, TaskData
 
@@ -97,9 +100,9 @@ def _check_data(data: TaskData | None, cfg: RunConfig) -> None:
         raise ValueError("data must be finite (a TaskData tensor holds NaN or inf)")
 
 
-def _data_tag(data: TaskData | None) -> str:
+def _data_tag(data: TaskData | None, task: str = "synthetic") -> str:
     if data is None:
-        return "synthetic"
+        return task
     h = hashlib.sha256()
     for k in data.__dataclass_fields__:
         h.update(getattr(data, k).detach().cpu().numpy().tobytes())
@@ -113,29 +116,37 @@ def _data_tag(data: TaskData | None) -> str:
 class ExtraTerms:
     """Optional energy terms added to the prediction loss (they count as "loss" in the flow accounting).
 
-    Structural: ``½ μ ‖θ‖²`` (``weight_decay`` μ). Decision risk: ``κ · mean(c_fn·y·(-log p) +
-    c_fp·(1-y)·(-log(1-p)))``, the rater's asymmetric costs as a cost-weighted log-loss (``risk_weight``
-    κ) -- it tells the model the costs the rater hides; both are 0 by default.
+    Structural: ``½ μ ‖θ‖²`` (``weight_decay`` μ, :func:`~.regularizers.weight_decay_penalty`). Decision
+    risk: ``κ · mean(c_fn·y·(-log p) + c_fp·(1-y)·(-log(1-p)))``, the rater's asymmetric costs as a
+    cost-weighted log-loss (``risk_weight`` κ) -- it tells the model the costs the rater hides. Label
+    smoothing α replaces the log-loss by the smoothed cross-entropy (:func:`~.regularizers.prediction_loss`).
+    All are 0 by default.
     """
 
     weight_decay: float = 0.0
     risk_weight: float = 0.0
     cost_fp: float = 1.0
     cost_fn: float = 4.0
+    label_smoothing: float = 0.0
 
 
 NO_EXTRA = ExtraTerms()
 
 
-def _loss_and_entropy(model, surrogate: SurrogateFn, x, y, noise, eps, extra: ExtraTerms = NO_EXTRA):
-    z = model.encode(x) + noise
+def _encode(model, x, mask):
+    return model.encode(x) if mask is None else model.encode(x, mask)
+
+
+def _loss_and_entropy(model, surrogate: SurrogateFn, x, y, noise, eps, extra: ExtraTerms = NO_EXTRA, mask=None):
+    """``(L, H)`` on one batch: ``Z = h(x; mask) + noise``; logits ``(batch,)`` (one logit) or ``(batch, K)``."""
+    z = _encode(model, x, mask) + noise
     logits = model.head(z).squeeze(-1)
-    loss = F.binary_cross_entropy_with_logits(logits, y)
+    loss = prediction_loss(logits, y, label_smoothing=extra.label_smoothing)
     if extra.risk_weight:
         weight = extra.cost_fn * y + extra.cost_fp * (1.0 - y)
         loss = loss + extra.risk_weight * F.binary_cross_entropy_with_logits(logits, y, weight=weight)
     if extra.weight_decay:
-        loss = loss + 0.5 * extra.weight_decay * sum(p.pow(2).sum() for p in model.parameters())
+        loss = loss + weight_decay_penalty(model.parameters(), extra.weight_decay)
     return loss, surrogate(z, eps)
 
 
@@ -189,16 +200,23 @@ class StepRecord:
 
 
 def instrumented_step(model, optimizer, surrogate: SurrogateFn, x, y, noise, coef: float, eps: float, *,
-                      measure_entropy_change: bool = True, extra: ExtraTerms = NO_EXTRA) -> StepRecord:
+                      measure_entropy_change: bool = True, extra: ExtraTerms = NO_EXTRA, mask=None,
+                      sam_rho: float = 0.0) -> StepRecord:
     """One step on ``L + λH`` that records the flow; returns a :class:`StepRecord`.
 
-    Shapes: ``x (batch, input_dim)``, ``y (batch,)``, ``noise (batch, width)``. ``L`` includes the
-    optional :class:`ExtraTerms`.
+    Shapes: ``x (batch, input_dim)``, ``y (batch,)``, ``noise (batch, width)``, ``mask (batch, features)``
+    or None (the dropout mask, the same for every forward pass of the step). ``L`` includes the
+    optional :class:`ExtraTerms`. With ``sam_rho`` ρ > 0 the loss gradient is SAM's ``∇L(θ + ε̂)``
+    (:func:`~.regularizers.sam_gradient`, one ascent step) and the flow terms use that gradient, the one
+    the step applies; ``∇H`` is taken at θ.
     """
     params = [p for p in model.parameters()]
-    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps, extra)
+    loss, h = _loss_and_entropy(model, surrogate, x, y, noise, eps, extra, mask)
     g_loss = flat_grad(torch.autograd.grad(loss, params, retain_graph=True), params)
     g_ent = flat_grad(torch.autograd.grad(h, params, allow_unused=True), params)
+    if sam_rho:
+        g_loss = sam_gradient(lambda: _loss_and_entropy(model, surrogate, x, y, noise, eps, extra, mask)[0],
+                              params, g_loss, sam_rho)
     terms = flow_terms(g_loss, g_ent, coef)
     with torch.no_grad():
         before = torch.cat([p.detach().reshape(-1) for p in params])
@@ -208,7 +226,7 @@ def instrumented_step(model, optimizer, surrogate: SurrogateFn, x, y, noise, coe
         delta = torch.cat([p.detach().reshape(-1) for p in params]) - before
         dh_pred = predicted_entropy_change(g_ent, delta)
         if measure_entropy_change:
-            dh_meas = surrogate(model.encode(x) + noise, eps) - h.detach()
+            dh_meas = surrogate(_encode(model, x, mask) + noise, eps) - h.detach()
         else:
             dh_meas = torch.full_like(dh_pred, float("nan"))
         values = torch.stack([  # one device -> host transfer for the whole record
@@ -226,7 +244,8 @@ EPOCH_VARS: dict[str, tuple[str, str]] = {
     "test_loss": ("test log-loss (noise-free representation, end of epoch)", "nat"),
     "test_loss_shift": ("test log-loss under nuisance covariate shift", "nat"),
     "gen_gap": ("generalisation gap test_loss - train_loss", "nat"),
-    "test_error": ("test classification error at threshold 1/2", "1"),
+    "test_error": ("test classification error (threshold 1/2 for one logit, argmax for K classes)", "1"),
+    "val_loss": ("validation log-loss on the feedback set (noise-free representation, end of epoch)", "nat"),
     "entropy": ("entropy surrogate H(Z) on the noisy training batches, epoch mean "
                 "(log-det: 1/2 log det(cov_Z + eps I))", "nat"),
     "information_bound": ("Gaussian bound on I(X;Z): 1/2 log det(I + cov_h / sigma^2), noise-free encoding h "
@@ -307,17 +326,30 @@ def run_template(**kwargs) -> xr.Dataset:
     data = kwargs.get("data")
     cfg = validate_run_args(**kwargs)
     _check_data(data, cfg)
-    return _to_dataset(cfg, _empty_arrays(cfg), data_tag=_data_tag(data), stopped_reason="template", completed=0)
+    return _to_dataset(cfg, _empty_arrays(cfg), data_tag=_data_tag(data, cfg.task.name), stopped_reason="template", completed=0)
 
 
 # -------------------------------------------------------------------------------------- the loop
 
 
 def _eval_loss(model, x, y) -> tuple[float, float]:
+    """Plain log-loss and error of the noise-free model on ``x``, whatever the training regulariser."""
     logits = model(x).squeeze(-1)
-    loss = F.binary_cross_entropy_with_logits(logits, y)
-    err = ((logits > 0).to(y.dtype) != y).to(y.dtype).mean()
+    if logits.ndim == 1:
+        loss = F.binary_cross_entropy_with_logits(logits, y)
+        err = ((logits > 0).to(y.dtype) != y).to(y.dtype).mean()
+    else:
+        loss = prediction_loss(logits, y)
+        err = (logits.argmax(-1).to(y.dtype) != y).to(y.dtype).mean()
     return float(loss), float(err)
+
+
+def _rater_inputs(model, x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the rater sees: ``P(positive)`` and the binary label (for K classes: "class in C+", see real_tasks)."""
+    logits = model(x)
+    if logits.shape[-1] == 1:
+        return torch.sigmoid(logits.squeeze(-1)), y
+    return rater_view(logits, y)
 
 
 def run(*, data: TaskData | None = None, **kwargs) -> xr.Dataset:
@@ -348,13 +380,14 @@ def run(*, data: TaskData | None = None, **kwargs) -> xr.Dataset:
 
 
 def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
-    data_tag = _data_tag(data)
+    data_tag = _data_tag(data, cfg.task.name)
     device, dtype = resolve_device(cfg.device), resolve_dtype(cfg.dtype)
     task, net, ctl, opt = cfg.task, cfg.model, cfg.controller, cfg.optimiser
     # the 7th stream (surrogate probes) is only drawn from by surrogates that declare needs_rng;
     # spawn(7) leaves the first six children, and so every closed-form run, as they were with spawn(6)
-    r_data, r_init, r_order, r_noise, r_ctrl, r_rater, r_probe = (np.random.default_rng(s) for s in
-                                                                   np.random.SeedSequence(cfg.seed).spawn(7))
+    # r_drop (the 8th child, dropout masks) likewise leaves the first seven unchanged
+    r_data, r_init, r_order, r_noise, r_ctrl, r_rater, r_probe, r_drop = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(8))
     spec = TASKS[task.name]
     if data is None:
         data = spec.make_data(task, r_data)
@@ -375,18 +408,23 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
     probe_x, probe_y = data.x_train[:cfg.fisher_samples], data.y_train[:cfg.fisher_samples]
     probe_noise = torch.from_numpy(net.sigma * r_noise.standard_normal((cfg.fisher_samples, net.width))).to(device, dtype)
     arrays = _empty_arrays(cfg)
-    extra = ExtraTerms(weight_decay=opt.weight_decay, risk_weight=opt.risk_weight, cost_fp=ctl.cost_fp,
-                       cost_fn=ctl.cost_fn)
+    reg = opt.regularization
+    extra = ExtraTerms(weight_decay=opt.weight_decay + reg.weight_decay, risk_weight=opt.risk_weight,
+                       cost_fp=ctl.cost_fp, cost_fn=ctl.cost_fn, label_smoothing=reg.label_smoothing)
 
     for epoch in range(cfg.epochs):
         coef = controller.start_epoch(epoch)
         order = torch.from_numpy(r_order.permutation(task.n_train)).to(device)
         noise = torch.from_numpy(net.sigma * r_noise.standard_normal((steps, bsz, net.width))).to(device, dtype)
+        masks = dropout_masks(r_drop, (steps, bsz, model.dropout_features), reg.dropout) if reg.dropout else None
+        if masks is not None:
+            masks = torch.from_numpy(masks).to(device, dtype)
         rows, coefs = [], []
         for s in range(steps):
             idx = order[s * bsz:(s + 1) * bsz]
             out = instrumented_step(model, optimizer, fresh_surrogate(), data.x_train[idx], data.y_train[idx], noise[s],
-                                    coef, eps, measure_entropy_change=cfg.measure_entropy_change, extra=extra)
+                                    coef, eps, measure_entropy_change=cfg.measure_entropy_change, extra=extra,
+                                    mask=None if masks is None else masks[s], sam_rho=reg.sam_rho)
             name = out.failure()
             if name is not None:
                 reason = f"non-finite {name} at epoch {epoch + 1}, step {s + 1}"
@@ -406,14 +444,15 @@ def _train(cfg: RunConfig, data: TaskData | None) -> xr.Dataset:
             train_loss, _ = _eval_loss(model, data.x_train, data.y_train)
             test_loss, test_err = _eval_loss(model, data.x_test, data.y_test)
             shift_loss, _ = _eval_loss(model, data.x_shift, data.y_shift)
-            prob_fb = torch.sigmoid(model(data.x_feedback).squeeze(-1))
+            val_loss, _ = _eval_loss(model, data.x_feedback, data.y_feedback)
+            prob_fb, label_fb = _rater_inputs(model, data.x_feedback, data.y_feedback)
             info_bound = _information_bound(model, data.x_train, net.sigma)
-        utility, reward, rated = rater.rate(epoch, prob_fb, data.y_feedback)
+        utility, reward, rated = rater.rate(epoch, prob_fb, label_fb)
         force_probe, force_metric = _probe_forces(model, fresh_surrogate(), eps, probe_x, probe_y, probe_noise, cfg.damping)
         lam_star = column["lambda_star"][np.isfinite(column["lambda_star"])]
         values = dict(
             train_loss=train_loss, test_loss=test_loss, test_loss_shift=shift_loss, gen_gap=test_loss - train_loss,
-            test_error=test_err, entropy=column["entropy"].mean(), information_bound=info_bound,
+            test_error=test_err, val_loss=val_loss, entropy=column["entropy"].mean(), information_bound=info_bound,
             coef=float(np.mean(coefs)), reward=reward, utility=utility, info_force=column["info_force"].mean(),
             info_force_probe=force_probe, info_force_metric=force_metric, injection=column["injection"].mean(),
             dissipation=column["dissipation"].mean(),
@@ -451,6 +490,9 @@ def _probe_forces(model, surrogate, eps, x, y, noise, damping) -> tuple[float, f
     params = [p for p in model.parameters()]
     z = model.encode(x) + noise
     g_ent = flat_grad(torch.autograd.grad(surrogate(z, eps), params, allow_unused=True), params)
+    if not hasattr(model, "logit_jacobian"):   # a K-class network: softmax Gauss-Newton (networks.py)
+        metric = multiclass_metric_force(g_ent.detach(), model, x, noise, damping=damping)
+        return float(torch.linalg.vector_norm(g_ent)), float(metric)
     jac, logits = model.logit_jacobian(x, noise)
     p = torch.sigmoid(logits)
     metric = metric_force(g_ent.detach(), jac, p * (1 - p), damping=damping)

@@ -1,5 +1,7 @@
 """Real-data tasks (digits, MNIST-1D) and the networks on them: splits, shifts, cache, shapes, metric force."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -185,3 +187,23 @@ def test_multiclass_metric_force_equals_explicit_gauss_newton():
     want = torch.sqrt(g @ torch.linalg.solve(gmat, g))
     got = multiclass_metric_force(g, net, x, noise, damping=damping)
     assert float(got) == pytest.approx(float(want), rel=1e-9)
+
+
+# ---------------------------------------------------------------------------- through hh.hclm.run
+
+
+def test_real_task_runs_ten_classes_with_each_network(cache):
+    import hopfield_hclm as hh
+
+    kw = dict(epochs=2, n_train=32, n_feedback=32, n_test=64, batch_size=16, fisher_samples=4, coef=0.1)
+    for task, network in (("digits", "cnn"), ("mnist1d", "cnn")):
+        ds = hh.hclm.run(task=task, network=network, regime="rl", **kw)
+        assert ds.attrs["completed_epochs"] == 2
+        for v in ("train_loss", "test_loss", "test_loss_shift", "val_loss", "reward", "info_force_metric"):
+            assert np.isfinite(ds[v]).all(), (task, network, v)
+        assert 0 <= float(ds.test_error[-1]) <= 1
+        assert float(ds.test_loss[0]) == pytest.approx(np.log(10), abs=0.3)    # near chance after 2 short epochs
+        cfg = ds.attrs["config"]
+        assert json.loads(cfg)["task"] == task and json.loads(cfg)["network"] == network and json.loads(cfg)["data"] == task
+    again = hh.hclm.run(task="mnist1d", network="cnn", regime="rl", **kw)
+    np.testing.assert_array_equal(again.test_loss.values, ds.test_loss.values)   # same arguments, same values

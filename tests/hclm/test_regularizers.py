@@ -155,3 +155,100 @@ def test_make_regularizer_routes_strength():
 def test_make_regularizer_bad_input(args, name):
     with pytest.raises(ValueError, match=name):
         make_regularizer(*args)
+
+
+# ------------------------------------------------------------------------- through hh.hclm.run
+
+import hopfield_hclm as hh  # noqa: E402
+from hopfield_hclm.hclm.train import instrumented_step  # noqa: E402
+
+TINY = dict(epochs=2, n_train=32, n_test=64, n_feedback=32, fisher_samples=8, batch_size=16)
+STRENGTH = {"weight_decay": 1e-2, "dropout": 0.3, "sam": 0.05, "label_smoothing": 0.1}
+
+
+@pytest.mark.parametrize("regime", ["fixed", "thermostat", "target", "rl"])
+def test_every_regulariser_with_the_entropy_term_and_every_controller(regime):
+    base = hh.hclm.run(regime=regime, coef=0.1, surrogate="logdet", **TINY)
+    for reg, s in STRENGTH.items():
+        ds = hh.hclm.run(regime=regime, coef=0.1, surrogate="logdet", regularizer=reg, regularizer_strength=s, **TINY)
+        assert ds.attrs["completed_epochs"] == 2 and np.isfinite(ds.test_loss).all()
+        assert not np.array_equal(ds.train_loss.values, base.train_loss.values), reg   # the regulariser acts
+        assert np.isfinite(ds.coef).all() and float(ds.coef.min()) >= 0
+
+
+@pytest.mark.parametrize("reg", sorted(STRENGTH))
+def test_strength_zero_trains_exactly_as_no_regulariser(reg):
+    a = hh.hclm.run(coef=0.1, **TINY)
+    b = hh.hclm.run(coef=0.1, regularizer=reg, regularizer_strength=0.0, **TINY)
+    for v in a.data_vars:
+        np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
+
+
+def test_weight_decay_setting_and_regularizer_share_one_implementation():
+    a = hh.hclm.run(coef=0.1, weight_decay=0.01, **TINY)
+    b = hh.hclm.run(coef=0.1, regularizer="weight_decay", regularizer_strength=0.01, **TINY)
+    for v in a.data_vars:
+        np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
+
+
+def test_instrumented_step_applies_the_sam_gradient():
+    """θ' = θ − η (∇L(θ + ρ g/‖g‖) + λ ∇H(θ)) for plain SGD, against a float64 hand-built reference."""
+    from hopfield_hclm.hclm.flow import flat_grad
+    from hopfield_hclm.hclm.surrogates import get_surrogate
+    from hopfield_hclm.hclm.tasks import RepresentationMLP
+
+    rng = np.random.default_rng(0)
+    net = RepresentationMLP(5, 6, 4, rng=rng, device=torch.device("cpu"), dtype=torch.float64)
+    x = torch.from_numpy(rng.standard_normal((8, 5)))
+    y = torch.from_numpy((rng.random(8) > 0.5).astype(np.float64))
+    noise = torch.from_numpy(0.1 * rng.standard_normal((8, 4)))
+    sur, lam, lr, rho = get_surrogate("logdet"), 0.1, 0.3, 0.05
+    params = list(net.parameters())
+    theta = torch.cat([p.detach().reshape(-1) for p in params]).clone()
+
+    def loss_at(vec):
+        off = 0
+        with torch.no_grad():
+            for p in params:
+                p.copy_(vec[off:off + p.numel()].view_as(p))
+                off += p.numel()
+        z = net.encode(x) + noise
+        return prediction_loss(net.head(z).squeeze(-1), y), sur(z, 1e-4)
+
+    loss, h = loss_at(theta)
+    g = flat_grad(torch.autograd.grad(loss, params, retain_graph=True), params)
+    g_h = flat_grad(torch.autograd.grad(h, params, allow_unused=True), params)
+    loss2, _ = loss_at(theta + rho * g / torch.linalg.vector_norm(g))
+    g_sam = flat_grad(torch.autograd.grad(loss2, params), params)
+    want = theta - lr * (g_sam + lam * g_h)
+    loss_at(theta)
+    opt = torch.optim.SGD(params, lr=lr)
+    rec = instrumented_step(net, opt, sur, x, y, noise, lam, 1e-4, sam_rho=rho)
+    got = torch.cat([p.detach().reshape(-1) for p in params])
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    assert rec.injection == pytest.approx(float(-(g_sam @ g_h)), rel=1e-10)   # flow terms use the applied gradient
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(task="cifar10"), "task"),
+    (dict(regularizer="mixup", regularizer_strength=0.1), "regularizer"),
+    (dict(regularizer="sam", regularizer_strength=-0.01), "regularizer_strength"),
+    (dict(regularizer="dropout", regularizer_strength=1.0), "regularizer_strength"),
+    (dict(regularizer_strength=0.1), "regularizer_strength"),
+    (dict(regularizer="weight_decay", regularizer_strength=0.1, weight_decay=0.1), "weight_decay"),
+    (dict(task="digits", n_test=5000), "n_test"),
+    (dict(task="digits", n_test=100, network="resnet"), "network"),
+    (dict(network="cnn"), "network"),
+    (dict(task="mnist1d", n_test=100, risk_weight=1.0), "risk_weight"),
+])
+def test_run_bad_input_names_the_argument_before_any_work(kwargs, name, monkeypatch):
+    from hopfield_hclm.hclm import real_tasks
+
+    def refuse(*a, **k):  # no data may be loaded before the arguments are checked
+        raise AssertionError("data loaded before validation")
+
+    monkeypatch.setattr(real_tasks, "make_real_task", refuse)
+    with pytest.raises(ValueError, match=name):
+        hh.hclm.run(**kwargs)
+    with pytest.raises(ValueError, match=name):
+        hh.hclm.run_template(**kwargs)
