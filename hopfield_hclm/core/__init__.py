@@ -1,4 +1,5 @@
-"""Shared core: seeds, devices, argument validation, the result schema and the sweep engine."""
+"""Shared core: seeds, devices, argument validation, the result schema, windows by coordinate value
+(:mod:`.windows`) and the sweep engine."""
 
 from .attrs import annotate, config_attrs, global_attrs, missing_cf_attrs
 from .devices import available_memory, check_memory, resolve_device, resolve_dtype

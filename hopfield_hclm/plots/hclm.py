@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
+from ..core.windows import between, last_label, tail
 from .labels import label as _label
 
 
@@ -50,8 +51,8 @@ def coefficient_summary(ds: xr.Dataset, var: str, *, epoch: int | None = None, w
     ``epoch`` (default: last) and ``window`` (mean over the last ``window`` epochs up to it) select
     the value; ``ds`` dims ``(surrogate, regime, coef, trial, epoch)``.
     """
-    last = int(ds.epoch[-1]) if epoch is None else epoch
-    da = ds[var].sel(epoch=slice(last - window + 1, last)).mean("epoch", keep_attrs=True)
+    last = last_label(ds, "epoch") if epoch is None else epoch
+    da = between(ds[var], "epoch", last - window + 1, last).mean("epoch", keep_attrs=True)
     regimes = list(ds.regime.values)
     fig, axes = plt.subplots(1, len(regimes), figsize=(4.2 * len(regimes), 3.4), sharey=True, squeeze=False)
     coefs = ds.coef.values
@@ -184,8 +185,7 @@ def gap_against_information(information: xr.DataArray, gap: xr.DataArray, *, by:
 
 def feedback_grid(ds: xr.Dataset, var: str, *, reference: float | None = None) -> plt.Figure:
     """``var`` (mean over the last 10 epochs) against reward noise, one line per delay (± seed s.d.)."""
-    last = int(ds.epoch[-1])
-    da = ds[var].sel(epoch=slice(last - 9, last)).mean("epoch", keep_attrs=True)
+    da = tail(ds[var], "epoch", 10).mean("epoch", keep_attrs=True)
     fig, ax = plt.subplots(figsize=(5, 3.6))
     for delay in ds.reward_delay.values:
         mean, sd = _spread(da.sel(reward_delay=delay))

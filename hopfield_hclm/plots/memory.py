@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
+from ..core.windows import last_label
 from .labels import grid_dims, label, short
 
 #: equilibrium capacity of the binary Hopfield network, zero diagonal, T = 0 (Amit, Gutfreund &
@@ -168,7 +169,7 @@ def recovery_curves(
             ax.set_ylim(-0.05, 1.05)
             _log_if_spread(ax, np.asarray(ds[x].values if panel == "x" else alpha_ratio(ds, alpha_c).values, dtype=float))
     axes[0, 0].legend(fontsize=7, ncol=1 if len(groups) < 4 else 2)
-    horizon = float(ds["time"].values[-1])
+    horizon = float(last_label(ds, "time"))
     _suptitle(fig, ds, "transient recovery", f"T = {horizon:g}, theta = {threshold:g}")
     return fig
 

@@ -120,11 +120,15 @@ def register_builder(name: str, *, quick: bool = False):
 
 
 def _load_report_modules() -> None:
+    """Import every module of this package: each registers its report bodies / builders, so a new
+    report is one new module here with ``@register(name)`` or ``@register_builder(name)``."""
     import importlib
+    import pkgutil
 
-    for module in ("memory_reports", "hclm", "theory", "attention"):  # each registers its report bodies / builders
+    package = importlib.import_module(__package__)
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         try:
-            importlib.import_module(f"{__package__}.{module}")
+            importlib.import_module(f"{__package__}.{info.name}")
         except ImportError:  # a half-built half of the project must not break the other's reports
             pass
 

@@ -211,6 +211,8 @@ import json  # noqa: E402
 
 import xarray as xr  # noqa: E402
 
+from ..core.windows import at_first, at_last, between, first_label, last_label, span, tail  # noqa: E402
+
 #: "final" values are means over the last FINAL_WINDOW epochs (one epoch alone is noisy)
 FINAL_WINDOW = 5
 #: rewards and late forces are means over the last REWARD_WINDOW epochs
@@ -311,9 +313,8 @@ class ClaimResult:
 
 
 def final(da: xr.DataArray, window: int = FINAL_WINDOW) -> xr.DataArray:
-    """Mean over the last ``window`` epochs (dim ``epoch`` removed)."""
-    last = int(da.epoch[-1])
-    return da.sel(epoch=slice(last - window + 1, last)).mean("epoch")
+    """Mean over the last ``window`` epochs by label, ``[last − window + 1, last]`` (dim ``epoch`` removed)."""
+    return tail(da, "epoch", window).mean("epoch")
 
 
 def path_mean(da: xr.DataArray) -> xr.DataArray:
@@ -323,20 +324,20 @@ def path_mean(da: xr.DataArray) -> xr.DataArray:
 
 def step_cv(da: xr.DataArray, start: int, stop: int) -> xr.DataArray:
     """Coefficient of variation (s.d./mean over steps ``start..stop``) of a per-step series, per run."""
-    seg = da.sel(step=slice(start, stop))
+    seg = between(da, "step", start, stop)
     return seg.std("step", ddof=1) / seg.mean("step")
 
 
 def late_variation(da: xr.DataArray) -> xr.DataArray:
     """Instability of a per-epoch series: mean |x_e − x_{e−1}| over the second half of the epochs.
 
-    ``(1/|E|) Σ_{e ∈ E} |x_e − x_{e−1}|`` with ``E`` the epochs after the midpoint; it grows with
-    oscillation and with drift (a rising test loss is not stable). Dim ``epoch`` removed; a run that
-    diverged (NaN) gives NaN and drops out of paired comparisons (counted separately).
+    ``(1/|E|) Σ_{e ∈ E} |x_e − x_{e−1}|`` with ``E`` the epochs labelled ``first + ⌊n/2⌋`` or later
+    (``n = last − first + 1``: the second half); it grows with oscillation and with drift (a rising
+    test loss is not stable). Dim ``epoch`` removed; a run that diverged (NaN) gives NaN and drops out
+    of paired comparisons (counted separately).
     """
-    n = int(da.sizes["epoch"])
-    diff = np.abs(da.diff("epoch"))
-    return diff.isel(epoch=slice(n // 2 - 1, None)).mean("epoch", skipna=False)
+    diff = np.abs(da.diff("epoch"))   # labelled by the later epoch of each pair
+    return between(diff, "epoch", first_label(da, "epoch") + span(da, "epoch") // 2).mean("epoch", skipna=False)
 
 
 def mean_sd(values) -> str:
@@ -544,7 +545,7 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
             numbers=tuple(f"λ = {c:g}: test {mean_sd(test.sel(surrogate=s, regime='fixed', coef=c))}, gap "
                           f"{mean_sd(gap.sel(surrogate=s, regime='fixed', coef=c))}" for c in [0.0] + grid)))
         u = unstable.sel(surrogate=s, regime="fixed")
-        n_div = {c: int((regimes.completed_epochs.sel(surrogate=s, regime="fixed", coef=c) < int(regimes.epoch[-1])).sum())
+        n_div = {c: int((regimes.completed_epochs.sel(surrogate=s, regime="fixed", coef=c) < int(last_label(regimes, "epoch"))).sum())
                  for c in [0.0] + grid} if "completed_epochs" in regimes else {}
         pts = [_point(c, [_cond(u.sel(coef=c), u.sel(coef=0.0), "greater", "instability(λ) − instability(0)")])
                for c in grid]
@@ -649,8 +650,8 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
     if dynamics is not None:
         f = dynamics.step_info_force.sel(regime="fixed")
         spe = int(dynamics.sizes["step"]) // int(dynamics.sizes["epoch"])
-        early = _Cube(np.log(f.sel(step=slice(4 * spe + 1, 5 * spe)).mean("step"))
-                      - np.log(f.sel(step=slice(1, spe)).mean("step")))
+        early = _Cube(np.log(between(f, "step", 4 * spe + 1, 5 * spe).mean("step"))
+                      - np.log(between(f, "step", 1, spe).mean("step")))
 
         def collapse(s, c):
             e = early.sel(surrogate=s, coef=c)
@@ -698,10 +699,10 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
                 previous="was: not supported (C6, λ0 = 0.1 only)" if key == "E3" else ""))
         # ------------------------------------------------------------ §8.4 expansion → compression
         h = regimes.entropy.sel(surrogate="logdet", regime="fixed")
-        ne = int(regimes.sizes["epoch"])
+        ne = span(regimes, "epoch")
         e_mid = (2, max(2, ne // 4))
-        h1 = _Cube(h.sel(epoch=int(regimes.epoch[0])))
-        hm = _Cube(h.sel(epoch=slice(*e_mid)).mean("epoch"))
+        h1 = _Cube(at_first(h, "epoch"))
+        hm = _Cube(between(h, "epoch", *e_mid).mean("epoch"))
         hl = _Cube(final(h))
         pts = [_point(c, [_cond(hm.sel(coef=c), h1.sel(coef=c), "greater", f"H(epochs {e_mid[0]}–{e_mid[1]}) − H(epoch 1)"),
                           _cond(hl.sel(coef=c), hm.sel(coef=c), "less",
@@ -855,7 +856,7 @@ def thermostat_section(regimes: xr.Dataset, dynamics: xr.Dataset | None = None) 
             lam = final(p.lambda_t, REWARD_WINDOW)
             late_all.append(float(lam.median()))
             means[(str(s), c)] = float(path_mean(p.lambda_t).mean())
-            ls = p.lambda_star.isel(epoch=slice(-REWARD_WINDOW, None))
+            ls = tail(p.lambda_star, "epoch", REWARD_WINDOW)
             nonpos = float((p.lambda_star <= 0).mean())
             t = final(p.test_loss)
             d0 = paired_difference(t.values, final(regimes.test_loss.sel(surrogate=s, regime="fixed", coef=0.0)).values)
@@ -885,7 +886,7 @@ def thermostat_section(regimes: xr.Dataset, dynamics: xr.Dataset | None = None) 
                 x = sc.sel(surrogate=s, coef=c)
                 lines.append(f"{s} from λ0 = {c:g}: after epoch 1 {mean_sd(x.sel(step=spe))} (pure relaxation: "
                              f"{c * (1 - beta) ** spe:.3g}), after epoch 3 {mean_sd(x.sel(step=3 * spe))} "
-                             f"({c * (1 - beta) ** (3 * spe):.3g}), last step {mean_sd(x.isel(step=-1))}")
+                             f"({c * (1 - beta) ** (3 * spe):.3g}), last step {mean_sd(at_last(x, 'step'))}")
         text += ["Per step (hclm_dynamics), λ_t against the pure relaxation λ0(1−β)^k: " + "; ".join(lines) + ".", ""]
     text += ["**What this does to the verdicts.** The λ*-tracking thermostat is λ0-regularisation for the first "
              f"~{1 / beta:g} steps and almost λ = 0 afterwards. Against fixed λ = 0 it can look good (the previous "

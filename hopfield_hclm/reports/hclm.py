@@ -12,6 +12,8 @@ import os
 import numpy as np
 import xarray as xr
 
+from ..core.windows import at_first, at_last, between, first_label, head, last_label, span
+
 
 __all__ = ["HCLM_EXPERIMENTS", "build", "build_all"]
 
@@ -143,7 +145,7 @@ def _root_of(folder: str) -> str:
 
 
 def _diverged(ds: xr.Dataset) -> str:
-    epochs = int(ds.epoch[-1])
+    epochs = int(last_label(ds, "epoch"))
     bad = int((ds.completed_epochs < epochs).sum())
     total = int(ds.completed_epochs.size)
     return f"{bad} of {total} runs stopped early on a non-finite loss or gradient (kept as NaN after the stop)."
@@ -158,9 +160,9 @@ def regimes_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     figs = {
         "test_loss_vs_coef.png": plots.coefficient_summary(ds, "test_loss", window=FINAL_WINDOW),
         "gen_gap_vs_coef.png": plots.coefficient_summary(ds, "gen_gap", window=FINAL_WINDOW),
-        "force_vs_coef.png": plots.coefficient_summary(ds, "info_force", window=int(ds.sizes["epoch"]), logy=True),
+        "force_vs_coef.png": plots.coefficient_summary(ds, "info_force", window=span(ds, "epoch"), logy=True),
         "entropy_vs_coef.png": plots.coefficient_summary(ds, "entropy", window=FINAL_WINDOW),
-        "lambda_vs_coef.png": plots.coefficient_summary(ds, "lambda_t", window=int(ds.sizes["epoch"])),
+        "lambda_vs_coef.png": plots.coefficient_summary(ds, "lambda_t", window=span(ds, "epoch")),
         "reward_vs_coef.png": plots.coefficient_summary(ds, "reward", window=REWARD_WINDOW),
         "force_epochs_logdet.png": plots.epoch_series(ds, "info_force", surrogate="logdet", logy=True),
         "test_loss_epochs_logdet.png": plots.epoch_series(ds, "test_loss", surrogate="logdet"),
@@ -273,8 +275,9 @@ def flow_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
             pred, meas = p.step_entropy_change_predicted.values.ravel(), p.step_entropy_change_measured.values.ravel()
             ok = np.isfinite(pred) & np.isfinite(meas) & (meas != 0)
             rel = np.abs(meas[ok] - pred[ok]) / np.abs(meas[ok])
-            late = np.abs(meas - pred).reshape(p.step_entropy_change_measured.shape)[:, 80:]
-            late_rel = late / np.abs(p.step_entropy_change_measured.values[:, 80:])
+            late_meas = between(p.step_entropy_change_measured, "step", 81)   # steps 81-160, by label
+            late_pred = between(p.step_entropy_change_predicted, "step", 81)
+            late_rel = (np.abs(late_meas - late_pred) / np.abs(late_meas)).values
             rows.append([s, f"{lr:g}", f"{np.median(rel):.3g}", f"{np.nanmedian(late_rel):.3g}",
                          f"{float((p.step_lambda_star > 0).mean()):.2f}"])
     ident = _md_table(["surrogate", "SGD lr", "median |ΔH_meas − ΔH_pred|/|ΔH_meas|, all steps",
@@ -461,7 +464,7 @@ def _plugin_bias_bound(width: int, n) -> np.ndarray:
 def _ends(da) -> str:
     """Seed mean at the smallest and the largest training-set size, as 'a → b'."""
     m = da.mean("trial")
-    return f"{float(m.isel(n_train=0)):.3g} → {float(m.isel(n_train=-1)):.3g}"
+    return f"{float(at_first(m, 'n_train')):.3g} → {float(at_last(m, 'n_train')):.3g}"
 
 
 def _eps_decomposition(ds, old, n, coefs, excess, width: int, sigma: float) -> list[str]:
@@ -590,7 +593,7 @@ def _eps_export(ds: xr.Dataset) -> xr.Dataset:
     out = ds.drop_vars(drop)
     if "step" in out.dims:
         n_keep = EPS_STEP_EPOCHS * int(run_setting(ds, "n_train")) // int(run_setting(ds, "batch_size"))
-        out = out.isel(step=slice(0, min(n_keep, int(out.sizes["step"]))))
+        out = head(out, "step", n_keep)
     for v in out.data_vars:
         if out[v].dtype == np.float64:
             out[v] = out[v].astype(np.float32)
@@ -615,8 +618,7 @@ def _eps_claims_view(ds: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
     regimes = both.drop_vars([v for v in ("step_info_force",) if v in both]).drop_dims("step", errors="ignore")
     n_steps = EPS_STEP_EPOCHS * int(run_setting(ds, "n_train")) // int(run_setting(ds, "batch_size"))
     coefs = [c for c in (0.0, 0.1, 1.0) if c in ds.coef.values]
-    dyn = both.sel(coef=coefs).isel(epoch=slice(0, EPS_STEP_EPOCHS))
-    dyn = dyn.isel(step=slice(0, min(n_steps, int(dyn.sizes["step"]))))
+    dyn = head(head(both.sel(coef=coefs), "epoch", EPS_STEP_EPOCHS), "step", n_steps)
     for d in (regimes, dyn):
         d.attrs = dict(ds.attrs)
     return regimes, dyn
@@ -655,11 +657,10 @@ def eps_points(ds: xr.Dataset) -> list[EpsPoint]:
     if 0.0 not in ds.coef.values:
         raise ValueError(f"ds must hold coef 0 (the stability baseline); got coef={list(ds.coef.values)}")
     batch = int(run_setting(ds, "batch_size"))
-    epochs = int(ds.epoch[-1])
-    n_steps = min(EPS_STEP_EPOCHS * int(run_setting(ds, "n_train")) // batch, int(ds.sizes["step"]))
-    lo = n_steps // 2 + 1
-    steps = ds.step_info_force.isel(step=slice(0, n_steps))
-    cv_all = step_cv(steps.assign_coords(step=np.arange(1, n_steps + 1)), lo, n_steps)
+    epochs = int(last_label(ds, "epoch"))
+    n_steps = min(EPS_STEP_EPOCHS * int(run_setting(ds, "n_train")) // batch, span(ds, "step"))
+    first = first_label(ds, "step")
+    cv_all = step_cv(ds.step_info_force, first + n_steps // 2, first + n_steps - 1)   # second half of the window
     test_all, gap_all, force_all = final(ds.test_loss), final(ds.gen_gap), path_mean(ds.info_force)
     out = []
     for s in ds.surrogate.values:
@@ -743,7 +744,7 @@ def eps_summary(datasets: dict[str, xr.Dataset]) -> dict:
     flags01 = {s: {(p.eps, p.batch): p.unstable for p in points if p.surrogate == s and p.coef == 0.1}
                for s in ("variance", "logdet")}
     # determinism check: softmax does not use ε, so its runs must be identical across ε
-    soft = [float(np.nanmax(np.abs(ds.test_loss.sel(surrogate="softmax") - ds.test_loss.sel(surrogate="softmax").isel(eps=0))))
+    soft = [float(np.nanmax(np.abs(ds.test_loss.sel(surrogate="softmax") - at_first(ds.test_loss.sel(surrogate="softmax"), "eps"))))
             for ds in parts.values() if "softmax" in ds.surrogate.values]
     return dict(parts=parts, points=points, claims=claims, cells=cells, verdicts=verdicts, at1=at1, flags=flags,
                 flags01=flags01, softmax_eps_diff=max(soft) if soft else float("nan"))

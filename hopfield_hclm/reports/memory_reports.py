@@ -7,6 +7,7 @@ import os
 import numpy as np
 import xarray as xr
 
+from ..core.windows import at_first, at_last, first_label, last_label
 from ..memory.theory import ags_capacity, sync_overlaps
 from ..plots.memory import load_time_heatmap, overlap_trajectories, phase_diagram, recovery_curves
 from .builder import EXPORT_FILTERS, markdown_table, register
@@ -96,7 +97,7 @@ def blackout_edges(ds: xr.Dataset, *, horizon: float | None = None, fixed_point:
         ds = ds.sel(time=ds["time"] <= horizon)
     m = ds["overlap"]
     if fixed_point:
-        m = m.where(ds["activity"].isel(time=-1) == 0, 0.0)
+        m = m.where(at_last(ds["activity"], "time") == 0, 0.0)
     out = theory.blackout_load(m.to_dataset(name="overlap"), threshold=THRESHOLD, level=0.5,
                                window=_final_records(ds["time"].values), bootstrap=1000, seed=0)
     loads = ds["load"].values
@@ -130,9 +131,9 @@ def blackout(datasets: dict[str, xr.Dataset], folder: str) -> str:
     s = _summary(ds)
     final = s["final_overlap"]
     retrieved = (final >= THRESHOLD).where(s["valid"]).astype(float)
-    fixed = (ds["activity"].isel(time=-1) == 0).where(s["valid"])
+    fixed = (at_last(ds["activity"], "time") == 0).where(s["valid"])
     alpha_c, m_c = ags_capacity()
-    horizon = float(ds["time"].values[-1])
+    horizon = float(last_label(ds, "time"))
     edges = blackout_edges(ds)
     edges_short = blackout_edges(ds, horizon=BLACKOUT_SHORT_HORIZON)
     edges_fixed = blackout_edges(ds, fixed_point=True)
@@ -392,7 +393,7 @@ def transient_graded(datasets: dict[str, xr.Dataset], folder: str) -> str:
         s = _summary(ds)
         fin = s["final_overlap"]
         frac = (fin >= THRESHOLD).where(s["valid"]).astype(float).mean("trial")
-        half_t = float(ds["time"].values[-1]) / 2
+        half_t = float(last_label(ds, "time")) / 2
         s_half = _summary(ds.sel(time=slice(None, half_t)))
         frac_half = (s_half["final_overlap"] >= THRESHOLD).where(s_half["valid"]).astype(float).mean("trial")
         sizes = ds["neurons"].values if "neurons" in ds.dims else [int(_config(ds)["base"]["neurons"])]
@@ -404,7 +405,7 @@ def transient_graded(datasets: dict[str, xr.Dataset], folder: str) -> str:
                                                      m0=float(_mean(s["initial_overlap"]).sel(sel).mean()),
                                                      edge=_frac_crossing(ds["load"].values, frac.sel(sel).values),
                                                      edge_half=_frac_crossing(ds["load"].values, frac_half.sel(sel).values),
-                                                     horizon=float(ds["time"].values[-1]), half=half_t,
+                                                     horizon=float(last_label(ds, "time")), half=half_t,
                                                      time=ds["time"].values,
                                                      mean_traj=_mean(ds["overlap"]).sel(sel).transpose("load", "time").values)
     # figure 1: recovery curves and gain, one column per order
@@ -536,7 +537,7 @@ def transient_graded(datasets: dict[str, xr.Dataset], folder: str) -> str:
 def _traj_at(item: dict, load: float, t: float | None) -> tuple[float, float]:
     """(grid load nearest ``load``, trial-mean overlap there at time ``t``; None: the last record)."""
     i = int(np.argmin(np.abs(item["load"] - load)))
-    j = -1 if t is None else int(np.argmin(np.abs(item["time"] - t)))
+    j = int(np.argmax(item["time"])) if t is None else int(np.argmin(np.abs(item["time"] - t)))
     return float(item["load"][i]), float(item["mean_traj"][i, j])
 
 
@@ -721,9 +722,14 @@ def _summary_field(s: xr.Dataset, ds: xr.Dataset, name: str) -> xr.DataArray:
 
 def _first_step_residuals(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     """Per-trial residual m(1) - erf(m0 / sqrt(2 alpha)) ``(trial, load, cue_overlap)`` and the theory."""
-    m0 = ds["overlap"].isel(time=0).mean("trial")
+    m0 = at_first(ds["overlap"], "time").mean("trial")
     first = xr.apply_ufunc(lambda a, m: sync_overlaps(a, m, 1)[1], ds["load"], m0, vectorize=True)
-    return (ds["overlap"].isel(time=1) - first).transpose("trial", "load", "cue_overlap"), first
+    return (_after_one_step(ds["overlap"]) - first).transpose("trial", "load", "cue_overlap"), first
+
+
+def _after_one_step(da: xr.DataArray) -> xr.DataArray:
+    """m(1): the record one synchronous step (time unit) after the cue, selected by its time label."""
+    return da.sel(time=first_label(da, "time") + 1)
 
 
 def _residual_correlations(resid: xr.DataArray) -> tuple[float, float]:
@@ -765,14 +771,14 @@ def cue_basin(datasets: dict[str, xr.Dataset], folder: str) -> str:
     for load in loads:
         for cue in ds["cue_overlap"].values:
             sel = dict(load=load, cue_overlap=cue)
-            rows.append([float(load), float(cue), float(_mean(m0).sel(sel)), float(_mean(ds["overlap"].isel(time=1)).sel(sel)),
-                         float(_sem(ds["overlap"].isel(time=1)).sel(sel)), float(theory.sel(sel)),
+            rows.append([float(load), float(cue), float(_mean(m0).sel(sel)), float(_mean(_after_one_step(ds["overlap"])).sel(sel)),
+                         float(_sem(_after_one_step(ds["overlap"])).sel(sel)), float(theory.sel(sel)),
                          float(peak.sel(sel)), float(_mean(gain).sel(sel)), float(final.sel(sel)),
                          float(frac_to.sel(sel))])
         fin = final.sel(load=load)
         basin = ds["cue_overlap"].values[fin.values >= THRESHOLD]
         band = ds["cue_overlap"].values[frac_to.sel(load=load).values >= 0.5]
-        load_rows.append([float(load), float(fin.isel(cue_overlap=-1)), float(basin.min()) if basin.size else float("nan"),
+        load_rows.append([float(load), float(at_last(fin, "cue_overlap")), float(basin.min()) if basin.size else float("nan"),
                           _fmt_band(band), float(per_load.sel(load=load).mean()),
                           float(per_load.sel(load=load).std(ddof=1) / np.sqrt(trials))])
     hits = np.argwhere(s9["transient_only"].transpose("load", "cue_overlap", "trial").values)
@@ -780,7 +786,7 @@ def cue_basin(datasets: dict[str, xr.Dataset], folder: str) -> str:
            float(s9["peak_overlap"].transpose("load", "cue_overlap", "trial").values[i, j, k]),
            float(s9["final_overlap"].transpose("load", "cue_overlap", "trial").values[i, j, k])) for i, j, k in hits]
     # what counting t = 0 as a peak would have added: cues at or above theta that never rise and end below it
-    m_t0 = ds["overlap"].isel(time=0)
+    m_t0 = at_first(ds["overlap"], "time")
     t0_only = int(((m_t0 >= CUE_THRESHOLD) & (s["peak_overlap"] <= m_t0) & (s["final_overlap"] < CUE_THRESHOLD)).sum())
     findings = _cue_basin_findings(ds, s, z=z, same_load=same_load, across_loads=across_loads,
                                    pooled=(pooled_mean, pooled_sem), paired=(paired_mean, paired_sem),
@@ -894,7 +900,8 @@ def _cue_basin_findings(ds, s, *, z, same_load, across_loads, pooled, paired, lo
 def sync_async(datasets: dict[str, xr.Dataset], folder: str) -> str:
     ds = datasets[""]
     s = _summary(ds)
-    same_cue = bool((ds["overlap"].sel(update="sync").isel(time=0) == ds["overlap"].sel(update="async").isel(time=0)).all())
+    same_cue = bool((at_first(ds["overlap"].sel(update="sync"), "time")
+                     == at_first(ds["overlap"].sel(update="async"), "time")).all())
     img1 = _save(recovery_curves(ds, threshold=THRESHOLD, alpha_c=ags_capacity()[0]), folder, "recovery_curves.png")
     img2 = _save(overlap_trajectories(ds), folder, "trajectories.png")
     rows = []

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import stats
 
 from ..core.validation import check_choice, check_int, check_real
+from ..core.windows import between, first_label
 from ..hclm.information import bayes_log_loss, gaussian_information  # noqa: F401  (re-exported: the §6.3/§7 inputs)
 
 __all__ = [
@@ -136,13 +137,14 @@ def bootstrap_seeds(function, *arrays, resamples: int = 2000, seed: int = 0) -> 
 def flow_balance(ds, *, dim: str = "epoch", skip: int = 0) -> dict:
     """Time-averaged injection ``I``, dissipation ``D`` and ``R = I/D`` of run(s) in ``ds``.
 
-    Means over ``dim`` of the per-epoch ``injection`` and ``dissipation`` variables after the first
-    ``skip`` entries (the initial transient). Returns DataArrays with ``dim`` reduced away.
+    Means over ``dim`` of the per-epoch ``injection`` and ``dissipation`` variables, leaving out the
+    initial transient: the records labelled below ``first + skip`` (``first`` the smallest label of
+    ``dim``; selected by label, not position). Returns DataArrays with ``dim`` reduced away.
     """
     skip = check_int("skip", skip, minimum=0)
-    sel = {dim: slice(skip, None)}
-    inj = ds["injection"].isel(sel).mean(dim)
-    dis = ds["dissipation"].isel(sel).mean(dim)
+    kept = between(ds, dim, first_label(ds, dim) + skip)
+    inj = kept["injection"].mean(dim)
+    dis = kept["dissipation"].mean(dim)
     return {"injection": inj, "dissipation": dis, "ratio": inj / dis}
 
 

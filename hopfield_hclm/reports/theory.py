@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from .. import memory as _memory
+from ..core.windows import at_last, last_label
 from ..memory import theory
 from ..memory.theory.compare import sync_dataset
 from ..plots import theory as plots
@@ -157,7 +158,7 @@ def static_section(root=".", *, rerun: bool = False) -> list[str]:
     rows = [f"| {a:g} | {theory.ags_overlap(a):.6f} |" for a in (0.01, 0.05, 0.1, 0.13)]
     data = graded_capacity_data(root=root, rerun=rerun)
     loads = data["load"].values
-    final = data["overlap"].isel(time=-1).values            # (self_coupling, gain, neurons, load, trial)
+    final = at_last(data["overlap"], "time").values           # (self_coupling, gain, neurons, load, trial)
     table, brackets, offsets = [], {}, []
     for c, sc in enumerate(data["self_coupling"].values):
         for i, g in enumerate(data["gain"].values):
@@ -182,7 +183,7 @@ def static_section(root=".", *, rerun: bool = False) -> list[str]:
     g, sc, n = GRADED_DT_CHECK
     ref = final[list(data["self_coupling"].values).index(int(sc)), list(data["gain"].values).index(g),
                 list(data["neurons"].values).index(n)]
-    half = data["overlap_half_dt"].isel(time=-1).values
+    half = at_last(data["overlap_half_dt"], "time").values
     dt_rows = " ".join(f"{a:g}: {(ref[k] >= GRADED_THRESHOLD).mean():.2f}/{(half[k] >= GRADED_THRESHOLD).mean():.2f};"
                        for k, a in enumerate(loads))
     dt_diff = np.nanmax(np.abs(ref - half))
@@ -335,7 +336,7 @@ def _dmft_long_stats(data: xr.Dataset):
 
 def _spread_ratio(data: xr.Dataset):
     """(case, replica standard deviation / within-run s.e.) at the last time."""
-    last = data.isel(time=-1)
+    last = at_last(data, "time")
     sd = last["dmft_overlap"].std("replica", ddof=1).values
     return list(zip(data["case"].values, sd / last["dmft_within_stderr"].values))
 
@@ -434,7 +435,7 @@ def fss_section(root=".", data: pathlib.Path | None = None) -> list[str]:
                     f"{fss.chi2_by_exponent[i]:.2f} |")
     free = fss.free
     lo, hi = free.exponent_interval
-    horizon = float(ds["time"].values[-1])
+    horizon = float(last_label(ds, "time"))
     config = ds.attrs.get("config_hash", "")
     return ["## 4. Finite-size scaling of the blackout (binary, asynchronous, started on the pattern)", "",
             f"From `data/blackout.nc` (`experiments/blackout`, config hash `{config}`): {ds.sizes['trial']} trials "

@@ -228,14 +228,14 @@ def spec_from_dict(config: Mapping[str, Any], *, source_path: str | None = None)
 
 
 def validate_spec(spec: SweepSpec) -> None:
-    """Run the kind's checks on every grid point and its template on the first one.
+    """Run the kind's own argument checks on every grid point (cheap: no template is built here).
 
-    Also checks that the unit dims (e.g. ``time``) are the same at every grid point, since
-    they become shared dimensions of the sweep Dataset.
+    The checks that need the kind's template -- no output dimension named like a swept axis, the
+    same unit dims at every grid point -- run in :func:`check_templates`, on the templates the store
+    is made from, so each grid point's template is built once per sweep (and not at all on a resume).
     """
     kind = get_kind(spec.kind)
     units = work_units(spec)
-    reference = None
     check_argument_names(kind.compute, units[0].args, what=f"kind {spec.kind!r}")
     for unit in units:
         try:
@@ -243,7 +243,17 @@ def validate_spec(spec: SweepSpec) -> None:
         except ValueError as exc:
             where = unit.label(spec.dims)
             raise ValueError(f"{exc} (at grid point {where})" if spec.axes else str(exc)) from exc
-        template = kind.template(**unit.args)
+
+
+def check_templates(spec: SweepSpec, units, templates) -> None:
+    """Check the kind's templates of ``units`` (one per grid point) before a store is made from them.
+
+    No unit dimension may share a swept axis's name, and the unit dims (names, sizes and index
+    values, e.g. ``time``) must be the same at every grid point, since they become shared
+    dimensions of the sweep Dataset. Raises ``ValueError`` naming the dimension and grid point.
+    """
+    reference = None
+    for unit, template in zip(units, templates):
         for dim in spec.dims:
             if dim in template.dims:
                 raise ValueError(f"axis {dim!r} clashes with the output dimension {dim!r} of kind {spec.kind!r}")

@@ -28,7 +28,7 @@ from ..attrs import config_hash, global_attrs
 from . import zarr_io
 from .grid import WorkUnit, work_units
 from .kinds import Kind, get_kind
-from .spec import SweepSpec
+from .spec import SweepSpec, check_templates
 
 STORE_FORMAT = 1
 COMPLETED = "completed"
@@ -109,7 +109,8 @@ def skeleton(spec: SweepSpec) -> xr.Dataset:
 
     kind = get_kind(spec.kind)
     units = work_units(spec)
-    templates = [kind.template(**u.args) for u in units]
+    templates = [kind.template(**u.args) for u in units]   # once per grid point, the only place they are built
+    check_templates(spec, units, templates)
     first = templates[0].drop_vars(_axis_echoes(templates[0], spec))
     grid = spec.dims
     gshape = spec.shape
