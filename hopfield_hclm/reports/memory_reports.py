@@ -53,8 +53,9 @@ def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
 BLACKOUT_SHORT_HORIZON = 20
 #: correction exponents x of alpha_c(N) = alpha_inf + c N^(-x) shown one by one (the spread uses [1/4, 1])
 BLACKOUT_EXPONENTS = (0.25, 1 / 3, 0.5, 2 / 3, 1.0)
-#: candidate limits the extrapolation is asked to tell apart (issue 10)
-BLACKOUT_CANDIDATES = (0.138, 0.145)
+#: candidate limits the extrapolation is asked to tell apart (issue 10): the replica-symmetric alpha_c of the
+#: theory module (``ags_capacity``, 0.1379) and 0.145
+BLACKOUT_CANDIDATES = (ags_capacity()[0], 0.145)
 
 
 def blackout_export(ds: xr.Dataset) -> xr.Dataset:
@@ -215,7 +216,7 @@ def blackout(datasets: dict[str, xr.Dataset], folder: str) -> str:
     def summary_line(result, label):
         free = result.free
         lo, hi = (free.exponent_interval if free is not None else (float("nan"), float("nan")))
-        z = ", ".join(f"{c} lies {result.zscore(c):+.1f} total s.e. away" for c in BLACKOUT_CANDIDATES)
+        z = ", ".join(f"{c:.4g} lies {result.zscore(c):+.1f} total s.e. away" for c in BLACKOUT_CANDIDATES)
         txt = (f"- **{label}:** alpha_inf = {result.alpha_inf:.4f} ± {result.total_stderr:.4f} "
                f"(statistical {result.stat_stderr:.4f} ⊕ exponent spread {result.model_spread:.4f}; "
                f"range {result.low:.4f}–{result.high:.4f} over x in [1/4, 1]); {z}.")
@@ -233,14 +234,14 @@ def blackout(datasets: dict[str, xr.Dataset], folder: str) -> str:
         return txt
 
     sep = abs(BLACKOUT_CANDIDATES[1] - BLACKOUT_CANDIDATES[0]) / fss.total_stderr
-    verdict = ("can" if sep >= 2 else "cannot") + f" tell {BLACKOUT_CANDIDATES[0]} from {BLACKOUT_CANDIDATES[1]}: " \
+    verdict = ("can" if sep >= 2 else "cannot") + f" tell {BLACKOUT_CANDIDATES[0]:.4g} from {BLACKOUT_CANDIDATES[1]:.4g}: " \
         f"they differ by {sep:.1f} total standard errors (criterion fixed in advance: >= 2)"
     fixed_exponent = extrapolate_blackout(edges["neurons"].values, edges["blackout_load"].values,
                                           edges["blackout_load_stderr"].values, exponent=0.5)
     return "\n\n".join([
         "## Results", img,
         "Left: trial-mean m_inf ± s.e. beside the replica-symmetric retrieval overlap m(alpha) of Amit, "
-        "Gutfreund & Sompolinsky (1987; `theory.ags_overlap`, defined up to alpha_c = 0.1379, star: "
+        f"Gutfreund & Sompolinsky (1987; `theory.ags_overlap`, defined up to alpha_c = {alpha_c:.4f}, star: "
         f"m(alpha_c) = {m_c:.3f}). Middle: fraction of retrieving trials. Right: alpha_c(N) and its extrapolation.",
         f"Edge location per N. Criterion (fixed before the run): a trial retrieves when m_inf >= {THRESHOLD}; "
         "alpha_c(N) is where the retrieving fraction first falls below 1/2 (linear interpolation; ± max(bootstrap "
