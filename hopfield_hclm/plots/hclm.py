@@ -86,19 +86,10 @@ def _lines_per_coef(ax, da: xr.DataArray, x, coefs, *, floor: float | None = Non
 
 def epoch_series(ds: xr.Dataset, var: str, *, surrogate: str, coefs=None, logy: bool = False) -> plt.Figure:
     """``var`` against epoch for one surrogate: one panel per regime, a line (± seed s.d.) per coefficient."""
-    regimes = list(ds.regime.values)
     coefs = list(ds.coef.values) if coefs is None else list(coefs)
-    fig, axes = plt.subplots(1, len(regimes), figsize=(4.2 * len(regimes), 3.4), sharey=True, squeeze=False)
-    for ax, regime in zip(axes[0], regimes):
-        _lines_per_coef(ax, ds[var].sel(surrogate=surrogate, regime=regime), ds.epoch, coefs)
-        if logy:
-            ax.set_yscale("log")
-        ax.set_title(f"{surrogate}, regime = {regime}")
-        ax.set_xlabel(label(ds.epoch))
-    axes[0][0].set_ylabel(label(ds[var]))
-    axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    panels = [(f"{surrogate}, regime = {regime}", ds[var].sel(surrogate=surrogate, regime=regime))
+              for regime in ds.regime.values]
+    return _panels_per_coef(ds[var], panels, ds.epoch, coefs, logy=logy, sharey=True)
 
 
 def step_series(ds: xr.Dataset, var: str, *, regime: str, logy: bool = True, smooth: int = 1) -> plt.Figure:
@@ -106,18 +97,27 @@ def step_series(ds: xr.Dataset, var: str, *, regime: str, logy: bool = True, smo
 
     ``smooth``: running mean over that many steps (1 = raw). ``ds`` dims ``(surrogate, regime, coef, trial, step)``.
     """
-    surrogates = list(ds.surrogate.values)
-    fig, axes = plt.subplots(1, len(surrogates), figsize=(4.2 * len(surrogates), 3.4), squeeze=False)
-    for ax, surrogate in zip(axes[0], surrogates):
+    panels = []
+    for surrogate in ds.surrogate.values:
         da = ds[var].sel(surrogate=surrogate, regime=regime)
         if smooth > 1:
             da = da.rolling(step=smooth, min_periods=1).mean()
-        _lines_per_coef(ax, da, ds.step, list(ds.coef.values), floor=1e-12 if logy else None)
+        panels.append((f"{surrogate}, regime = {regime}", da))
+    return _panels_per_coef(ds[var], panels, ds.step, list(ds.coef.values), logy=logy, sharey=False,
+                            floor=1e-12 if logy else None)
+
+
+def _panels_per_coef(var: xr.DataArray, panels, x, coefs, *, logy: bool, sharey: bool, floor: float | None = None
+                     ) -> plt.Figure:
+    """One panel per ``(title, DataArray)`` of ``panels``, each with :func:`_lines_per_coef` against ``x``."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), sharey=sharey, squeeze=False)
+    for ax, (title, da) in zip(axes[0], panels):
+        _lines_per_coef(ax, da, x, coefs, floor=floor)
         if logy:
             ax.set_yscale("log")
-        ax.set_title(f"{surrogate}, regime = {regime}")
-        ax.set_xlabel(label(ds.step))
-    axes[0][0].set_ylabel(label(ds[var]))
+        ax.set_title(title)
+        ax.set_xlabel(label(x))
+    axes[0][0].set_ylabel(label(var))
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig

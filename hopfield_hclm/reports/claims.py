@@ -350,6 +350,18 @@ def mean_sd(values) -> str:
     return f"{_g(x.mean())} ± {_g(sd)}"
 
 
+def grid_rows(ds: xr.Dataset, columns) -> list[list]:
+    """One table row per grid point ``(surrogate, regime, coef)`` of ``ds``: the three labels (λ0 as
+    ``%g``), then ``column(point)`` for each callable of ``columns`` (``point``: ``ds`` at that grid point)."""
+    rows = []
+    for s in ds.surrogate.values:
+        for g in ds.regime.values:
+            for c in ds.coef.values:
+                p = ds.sel(surrogate=s, regime=g, coef=c)
+                rows.append([s, g, f"{c:g}", *(column(p) for column in columns)])
+    return rows
+
+
 def _g(v: float) -> str:
     return f"{v:.3g}" if np.isfinite(v) else "nan"
 
@@ -475,13 +487,20 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
     not_found_7 = NOT_FOUND.format(issue="issue 7 (the previous report's claim list)")
 
     # ---------------------------------------------------------------- abstract: stronger than softmax
+    def abstract_claim(pts, counted, **fields) -> ClaimResult:   # rows A1-A4 test the abstract's one sentence
+        return _claim(pts, counted, section="abstract", quote=ABSTRACT_QUOTE, quote_source=ABSTRACT_SOURCE, **fields)
+
     def fx(s, c):
         return force.sel(surrogate=s, regime="fixed", coef=c)
 
-    pts = [_point(c, [_cond(fx(s, c), fx("softmax", c), "greater", f"log F({s}) − log F(softmax)") for s in geo])
-           for c in [0.0] + grid]
-    rows.append(_claim(
-        pts, grid, key="A1", kind=SCOPED, section="abstract", quote=ABSTRACT_QUOTE, quote_source=ABSTRACT_SOURCE,
+    def surrogate_pairs(stat, pairs, direction, label, coefs):
+        """Per λ0 in [0] + coefs: one paired condition ``stat(a) − stat(b)`` per surrogate pair (a, b)."""
+        return [_point(c, [_cond(stat(a, c), stat(b, c), direction, label.format(a=a, b=b)) for a, b in pairs])
+                for c in [0.0] + coefs]
+
+    pts = surrogate_pairs(fx, [(s, "softmax") for s in geo], "greater", "log F({a}) − log F({b})", grid)
+    rows.append(abstract_claim(
+        pts, grid, key="A1", kind=SCOPED,
         claim="geometric surrogates (variance, log-det) give a stronger information force than softmax",
         comparator="softmax at the same fixed λ", figure="hclm_regimes/force_vs_coef.png",
         criterion="path-mean Euclidean force, fixed regime, log-force difference > 0 for both geometric surrogates",
@@ -491,16 +510,18 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
                  "supported there)"))
     # ---------------------------------------------------------------- abstract: more stable than softmax
     if dynamics is not None:
-        nstep = int(dynamics.sizes["step"])
-        lo, hi = nstep // 2 + 1, nstep
+        lo, hi = first_label(dynamics, "step") + span(dynamics, "step") // 2, last_label(dynamics, "step")  # 2nd half
         cv = _Cube(step_cv(dynamics.step_info_force.sel(regime="fixed"), lo, hi))
         dgrid = _positive(dynamics)
-        pts = [_point(c, [_cond(cv.sel(surrogate=s, coef=c), cv.sel(surrogate="softmax", coef=c), "less",
-                                f"CV({s}) − CV(softmax)") for s in geo]) for c in [0.0] + dgrid]
+
+        def fcv(s, c):
+            return cv.sel(surrogate=s, coef=c)
+
+        pts = surrogate_pairs(fcv, [(s, "softmax") for s in geo], "less", "CV({a}) − CV({b})", dgrid)
         nums = tuple(f"λ0 = {c:g}: CV " + ", ".join(f"{s} {mean_sd(cv.sel(surrogate=s, coef=c))}"
                                                      for s in dynamics.surrogate.values) for c in [0.0] + dgrid)
-        rows.append(_claim(
-            pts, dgrid, key="A2", kind=SCOPED, section="abstract", quote=ABSTRACT_QUOTE, quote_source=ABSTRACT_SOURCE,
+        rows.append(abstract_claim(
+            pts, dgrid, key="A2", kind=SCOPED,
             claim="geometric surrogates give a more stable (less noisy step to step) information force than softmax",
             comparator="softmax at the same fixed λ", figure="hclm_dynamics/step_force_fixed.png",
             criterion=f"coefficient of variation of the per-step force over steps {lo}–{hi}, fixed regime, "
@@ -510,20 +531,17 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
                      "C4 vs softmax inconclusive; the previous report scoped log-det stability against variance"))
     # ---------------------------------------------------------------- broader: log-det strongest
     if "logdet" in geo and "variance" in geo:
-        pts = [_point(c, [_cond(fx("logdet", c), fx("variance", c), "greater", "log F(logdet) − log F(variance)")])
-               for c in [0.0] + grid]
-        rows.append(_claim(
-            pts, grid, key="A3", kind=BROADER, section="abstract", quote=ABSTRACT_QUOTE, quote_source=ABSTRACT_SOURCE,
+        pts = surrogate_pairs(fx, [("logdet", "variance")], "greater", "log F({a}) − log F({b})", grid)
+        rows.append(abstract_claim(
+            pts, grid, key="A3", kind=BROADER,
             claim="log-det gives the strongest force of all surrogates (stronger than variance too)",
             comparator="variance at the same fixed λ", figure="hclm_regimes/force_vs_coef.png",
             criterion="path-mean force, fixed regime, log F(logdet) − log F(variance) > 0 (vs softmax: row A1)",
             previous="was: supported (C3, at λ = 0.1 only)"))
         if dynamics is not None:
-            pts = [_point(c, [_cond(cv.sel(surrogate="logdet", coef=c), cv.sel(surrogate="variance", coef=c), "less",
-                                    "CV(logdet) − CV(variance)")]) for c in [0.0] + dgrid]
-            rows.append(_claim(
-                pts, dgrid, key="A4", kind=BROADER, section="abstract", quote=ABSTRACT_QUOTE,
-                quote_source=ABSTRACT_SOURCE,
+            pts = surrogate_pairs(fcv, [("logdet", "variance")], "less", "CV({a}) − CV({b})", dgrid)
+            rows.append(abstract_claim(
+                pts, dgrid, key="A4", kind=BROADER,
                 claim="log-det gives the most stable force of all surrogates (more stable than variance too)",
                 comparator="variance at the same fixed λ", figure="hclm_dynamics/step_force_fixed.png",
                 criterion=f"CV of the per-step force over steps {lo}–{hi}, fixed regime, CV(logdet) − CV(variance) < 0",
@@ -531,15 +549,19 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
     # ---------------------------------------------------------------- §8.1 softmax worse and unstable at high λ
     if "softmax" in regimes.surrogate.values and high:
         s = "softmax"
+
+        def softmax_claim(pts, **fields) -> ClaimResult:   # rows B1, B2: softmax at high λ against λ = 0
+            return _claim(pts, high, kind=SCOPED, section="§8.1", quote_source=not_found_10,
+                          comparator="softmax at fixed λ = 0", **fields)
+
         base_t, base_g = test.sel(surrogate=s, regime="fixed", coef=0.0), gap.sel(surrogate=s, regime="fixed", coef=0.0)
         pts = [_point(c, [_cond(test.sel(surrogate=s, regime="fixed", coef=c), base_t, "greater", "test(λ) − test(0)"),
                           _cond(gap.sel(surrogate=s, regime="fixed", coef=c), base_g, "greater", "gap(λ) − gap(0)")])
                for c in grid]
-        rows.append(_claim(
-            pts, high, key="B1", kind=SCOPED, section="§8.1", quote="softmax test loss and gap worsen at high λ",
-            quote_source=not_found_10,
+        rows.append(softmax_claim(
+            pts, key="B1", quote="softmax test loss and gap worsen at high λ",
             claim="with the softmax surrogate the final test loss and the generalisation gap are higher at high λ",
-            comparator="softmax at fixed λ = 0", figure="hclm_regimes/test_loss_vs_coef.png, hclm_regimes/gen_gap_vs_coef.png",
+            figure="hclm_regimes/test_loss_vs_coef.png, hclm_regimes/gen_gap_vs_coef.png",
             criterion=f"final values, fixed regime; high λ = λ ≥ {HIGH_COEF:g} (counted: {', '.join(f'{c:g}' for c in high)}; "
                       "lower λ shown, not counted); both differences > 0",
             numbers=tuple(f"λ = {c:g}: test {mean_sd(test.sel(surrogate=s, regime='fixed', coef=c))}, gap "
@@ -549,11 +571,10 @@ def evaluate_claims(regimes: xr.Dataset, dynamics: xr.Dataset | None = None,
                  for c in [0.0] + grid} if "completed_epochs" in regimes else {}
         pts = [_point(c, [_cond(u.sel(coef=c), u.sel(coef=0.0), "greater", "instability(λ) − instability(0)")])
                for c in grid]
-        rows.append(_claim(
-            pts, high, key="B2", kind=SCOPED, section="§8.1", quote="the system is unstable there (softmax, high λ)",
-            quote_source=not_found_10,
+        rows.append(softmax_claim(
+            pts, key="B2", quote="the system is unstable there (softmax, high λ)",
             claim="with the softmax surrogate training is less stable at high λ than at λ = 0",
-            comparator="softmax at fixed λ = 0", figure="hclm_regimes/test_loss_vs_coef.png",
+            figure="hclm_regimes/test_loss_vs_coef.png",
             criterion="test-loss instability (mean |ΔL_test| per epoch, second half of training), fixed regime, high λ "
                       f"= λ ≥ {HIGH_COEF:g}; difference > 0; diverged runs counted in the numbers",
             numbers=tuple(f"λ = {c:g}: instability {mean_sd(u.sel(coef=c))}"

@@ -102,6 +102,7 @@ from .claims import (  # noqa: E402  (the claims module owns the windows and sum
     claims_markdown,
     evaluate_claims,
     final,
+    grid_rows,
     mean_sd,
     paired_difference,
     path_mean,
@@ -169,14 +170,9 @@ def regimes_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     }
     for name, fig in figs.items():
         _save(fig, folder, name)
-    rows = []
-    for s in ds.surrogate.values:
-        for g in ds.regime.values:
-            for c in ds.coef.values:
-                p = ds.sel(surrogate=s, regime=g, coef=c)
-                rows.append([s, g, f"{c:g}", mean_sd(final(p.test_loss)), mean_sd(final(p.gen_gap)),
-                             mean_sd(path_mean(p.info_force)), mean_sd(final(p.entropy)), mean_sd(path_mean(p.lambda_t)),
-                             mean_sd(final(p.reward, REWARD_WINDOW))])
+    rows = grid_rows(ds, [lambda p: mean_sd(final(p.test_loss)), lambda p: mean_sd(final(p.gen_gap)),
+                          lambda p: mean_sd(path_mean(p.info_force)), lambda p: mean_sd(final(p.entropy)),
+                          lambda p: mean_sd(path_mean(p.lambda_t)), lambda p: mean_sd(final(p.reward, REWARD_WINDOW))])
     table = _md_table(["surrogate", "regime", "λ0", f"test loss (last {FINAL_WINDOW})", f"gap (last {FINAL_WINDOW})",
                        "path-mean force", f"entropy H (last {FINAL_WINDOW})", "mean λ_t",
                        f"reward (last {REWARD_WINDOW})"], rows)

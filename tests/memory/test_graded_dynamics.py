@@ -53,16 +53,21 @@ def test_energy_never_rises_small_dt(order, load, self_coupling):
     assert (energy[:, 0] - energy[:, -1]).min() > 1e-3  # it really moved
 
 
+def _rk4_every_step(order, self_coupling, *, load, dt, steps, trials, neurons, seed, **options):
+    """A cued RK4 run recorded at every step: recorded rates against differences of recorded series."""
+    xi, x0 = cued_run(trials=trials, neurons=neurons, load=load, order=order, seed=seed)
+    return integrate(xi, x0, order=order, gain=DEFAULT_GAIN, load=load, dt=dt, steps=steps, record_every=1,
+                     self_coupling=self_coupling, method="rk4", **options)
+
+
 @pytest.mark.parametrize("self_coupling", [True, False])
 @pytest.mark.parametrize("order", [1, 2])
 def test_energy_rate_equals_dissipation(order, self_coupling):
     # Along the flow dE/dt must equal -(1/N) sum_i (1 - phi_i^2)(dx_i/dt)^2, which ties the recorded
     # energy to the field actually integrated.  RK4, dt = 0.01: central differences are O(dt^2) ~ 1e-5.
-    load = 0.5 if order == 1 else 0.05
-    xi, x0 = cued_run(trials=2, neurons=40, load=load, order=order, seed=1)
     dt = 0.01
-    traj = integrate(xi, x0, order=order, gain=DEFAULT_GAIN, load=load, dt=dt, steps=60, record_every=1,
-                     self_coupling=self_coupling, record_states=True, method="rk4")
+    traj = _rk4_every_step(order, self_coupling, load=0.5 if order == 1 else 0.05, dt=dt, steps=60, trials=2,
+                           neurons=40, seed=1, record_states=True)
     energy = traj.series["energy"].numpy()
     x = traj.states.numpy()
     dxdt = np.gradient(x, dt, axis=1, edge_order=2)
@@ -94,11 +99,9 @@ def test_convergence_order(method, expected_order):
 def test_retrieval_force_equals_dm_dt(order, self_coupling):
     # retrieval_force = (1/N) sum xi^1 (1 - phi^2) dx/dt is exactly dm^1/dt; compare with central
     # differences of the recorded overlap (RK4, dt = 0.005: difference error O(dt^2) ~ 1e-5).
-    load = 1.0 if order == 1 else 0.05
-    xi, x0 = cued_run(trials=3, neurons=80, load=load, order=order, seed=3)
     dt = 0.005
-    traj = integrate(xi, x0, order=order, gain=DEFAULT_GAIN, load=load, dt=dt, steps=200, record_every=1,
-                     self_coupling=self_coupling, method="rk4")
+    traj = _rk4_every_step(order, self_coupling, load=1.0 if order == 1 else 0.05, dt=dt, steps=200, trials=3,
+                           neurons=80, seed=3)
     m = traj.series["overlap"].numpy()
     force = traj.series["retrieval_force"].numpy()
     central = (m[:, 2:] - m[:, :-2]) / (2 * dt)
