@@ -60,8 +60,14 @@ pairs = [2, 6]
 """
 
 
-def test_tiny_sweep_through_the_kind(tmp_path, tiny):
-    ds = run_sweep(loads_spec(CONFIG), tmp_path / "a.zarr", executor="serial", progress=False)
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    return run_sweep(loads_spec(CONFIG), out / "a.zarr", executor="serial", progress=False), out
+
+
+def test_tiny_sweep_through_the_kind(tiny_sweep, tiny):
+    ds, out = tiny_sweep
     assert ds.attrs["sweep_kind"] == "attention"
     assert dict(ds["completed"].sizes) == {"shift": 2, "pairs": 2} and bool(ds["completed"].all())
     direct = run(pairs=6, shift="repeated", trials=1, seed=1, **tiny, **EVAL)
@@ -69,9 +75,22 @@ def test_tiny_sweep_through_the_kind(tmp_path, tiny):
                                rtol=1e-6)
     small = export_filter(ds)
     assert small["train_loss"].dims == ("trial", "epoch") and small["overlap"].dtype == np.float32
-    path = export_netcdf(small, tmp_path / "a.nc")
+    path = export_netcdf(small, out / "a.nc")
     back = xr.load_dataset(path, engine="h5netcdf")
     assert back["overlap_half"].dims == ("shift", "pairs", "trial", "half", "time")
+
+
+@pytest.mark.filterwarnings("ignore:Degrees of freedom:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_report_body_on_the_tiny_sweep(tiny_sweep, tmp_path):
+    from hopfield_hclm.reports.attention import attention_body
+
+    ds, _ = tiny_sweep
+    # one model: every interval is NaN, so nothing can be supported
+    text = attention_body({"": export_filter(ds)}, str(tmp_path))
+    assert "**hypothesis (issue's wording): not supported**" in text
+    assert {p.name for p in tmp_path.iterdir()} == {"attention_readout.png", "attention_heads.png",
+                                                    "attention_training.png"}
 
 
 @pytest.mark.parametrize("change, name", [
