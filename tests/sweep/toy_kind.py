@@ -24,14 +24,12 @@ from hopfield_hclm.core.seeds import trial_generators, trial_seeds
 from hopfield_hclm.core.sweep.kinds import Kind
 from hopfield_hclm.core.validation import check_int, check_real
 
-_META = {
-    "walk": ("toy random walk", "1"),
-    "hits": ("number of positive increments", "1"),
-    "trial": ("trial index", "1"),
-    "step": ("step of the walk", "1"),
-    "seed": ("trial seed (child k of SeedSequence(root))", "1"),
-    "scaled_offset": ("offset times scale", "1"),
+#: long names of the toy's variables and coordinates; every one is dimensionless (units "1")
+_LONG_NAMES = {
+    "walk": "toy random walk", "hits": "number of positive increments", "trial": "trial index",
+    "step": "step of the walk", "seed": "trial seed (child k of SeedSequence(root))", "scaled_offset": "offset times scale",
 }
+_META = {name: (long_name, "1") for name, long_name in _LONG_NAMES.items()}
 
 
 def validate(*, trials, seed, length=8, scale=1.0, offset=0.0, work=0, sleep=0.0, crash_marker="", log="") -> None:
