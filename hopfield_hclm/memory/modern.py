@@ -27,7 +27,7 @@ with p = softmax(βXx) and target i,
                  ≤ 2 M (P − 1) exp(−β (Δ_i − 2 M ‖x − ξ^i‖))                          ("ramsauer" bound)
 
 (p_μ ≤ e^{β(s_μ − s_i)}; s_i − s_μ = (ξ^i − ξ^μ)·ξ^i + (ξ^i − ξ^μ)·(x − ξ^i) ≥ Δ_i − 2M‖x − ξ^i‖).
-Both hold for every x with no condition; the second is Ramsauer et al.'s Theorem 5 form.  Both are also
+Both hold for every x with no condition; the second has the form of Ramsauer et al.'s exponentially-small retrieval-error theorem.  Both are also
 capped by the trivial bound max_μ ‖ξ^μ − ξ^i‖ ≤ 2M (f(x) is a convex combination of the patterns).
 
 End-state classes from n_eff (Ramsauer et al. 2021, Sec. 2: fixed points near a single pattern,
@@ -211,7 +211,7 @@ def retrieval_error_bound(queries: torch.Tensor, keys: torch.Tensor, beta, *, in
     """Upper bound on the one-step retrieval error ‖f(x) − v_i‖ for every query x, ``(..., query)``.
 
     ``form="ramsauer"`` (values = keys only): 2 M (P − 1) exp(−β (Δ_i − 2 M ‖x − ξ^i‖)), M = max_μ ‖ξ^μ‖,
-    Δ_i = :func:`pattern_separation` (Ramsauer et al. 2021, Theorem 5 form).
+    Δ_i = :func:`pattern_separation` (the form of Ramsauer et al. 2021's retrieval-error theorem).
     ``form="logit"``: Σ_{μ≠i} exp(−β (s_i − s_μ)) ‖v_μ − v_i‖ from the exact scores s = x·k (any values,
     default the keys); it is never larger than the Ramsauer form when values = keys.
     Neither form is capped (the trivial cap is max_μ ‖v_μ − v_i‖); exponents are evaluated in log space
@@ -367,15 +367,17 @@ class _Network:
         """Write every series at record k for state x; return f(x)."""
         beta = self.beta
         s = self.scores(x)
-        log_p = log_weights_from_scores(s, beta)
+        s_max = s.amax(dim=1, keepdim=True)
+        z = (s - s_max) * beta                                   # <= 0: nothing overflows at any beta
+        lse_z = torch.logsumexp(z, dim=1, keepdim=True)
+        log_p = z - lse_z
         f = self.readout(log_p.exp())
         x_norm = torch.linalg.vector_norm(x, dim=1)
         cos = s / (self.norms * x_norm.unsqueeze(1))
         m = cos[:, 0]
         out["overlap"][k] = m
         out["max_other_overlap"][k] = cos[:, 1:].abs().amax(dim=1) if self.count > 1 else float("nan")
-        s_max = s.amax(dim=1)
-        lse = s_max + torch.logsumexp((s - s_max.unsqueeze(1)) * beta, dim=1) / beta
+        lse = (s_max + lse_z / beta).squeeze(1)                 # beta^-1 lse(beta s), max-shifted
         e = -lse + 0.5 * (x * x).sum(dim=1) + self.log_count / beta + 0.5 * self.norm_bound**2
         out["energy"][k] = e / self.neurons
         h = entropy_from_log_weights(log_p)
@@ -440,7 +442,8 @@ def run(patterns: torch.Tensor, x0: torch.Tensor, *, beta: float, update: str = 
     - ``update="continuous"``: dx/dt = −x + f(x) = −∇E(x), integrated with ``method`` "euler", "heun" or "rk4"
       and step ``dt`` (time in time constants).  The flow is gradient descent on E, so dE/dt = −‖dx/dt‖²;
       an Euler step with dt ≤ 2 lowers E by at least dt(1 − dt/2)‖f(x) − x‖² (concave–convex bound), and
-      sync is the Euler step dt = 1 (Ramsauer et al. 2021, Theorem 1).
+      sync is the Euler step dt = 1 (the concave-convex procedure of Yuille & Rangarajan 2003, as used by
+      Ramsauer et al. 2021 for the energy decrease).
 
     Args:
         patterns: ``(trial or 1, pattern, neuron)`` real patterns ξ^μ; pattern 0 is the target.  Moved to

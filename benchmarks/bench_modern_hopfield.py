@@ -1,0 +1,163 @@
+"""Throughput of the batched modern Hopfield step against a bare matmul-softmax-matmul of the same shapes.
+
+One synchronous step x <- X^T softmax(beta X x) for a batch of trials with per-trial patterns is
+
+    s = bmm(x (trial, 1, N), X^T (trial, N, P)),   p = softmax(beta s),   x = bmm(p (trial, 1, P), X (trial, P, N)),
+
+so the ceiling is the time of exactly those three bare operations.  The table prints
+
+    ratio = time(bare matmul-softmax-matmul) / time(one step of memory.modern.run)   (target >= 0.6)
+
+for the runner's real loop (``run`` with one record at each end, divided by the number of steps), measured
+side by side in one run: each repeat times the runner and the bare loop back to back; medians of the times
+and of the paired ratios are printed (robust to other load on a shared machine).  Rows:
+
+- ``sync, per-trial patterns``     the simulate path (row-vector bmm, batch-invariant);
+- ``sync, shared patterns``        user patterns: still the batch-invariant bmm over an expanded view;
+  its ``bare`` column is the *non*-invariant shared GEMM x @ X^T, so the ratio is the price of bit-for-bit
+  batch invariance;
+- ``continuous euler``             one Euler step (one update + an axpy);
+- ``run with records every step``  the same loop recording all ten series at every step (the diagnostics' cost).
+
+Peers, run in the same process when importable:
+
+- hopfield-layers (``hflayers.Hopfield``, Ramsauer et al.'s reference module; not on PyPI): imported when its
+  source is on ``sys.path`` (``PYTHONPATH=/path/to/hopfield-layers``); it is configured with no projections,
+  ``scaling = beta`` and one update step so it does the same work on ``(trial, P, N)`` stored patterns and
+  ``(trial, 1, N)`` states; the line says so when the module is absent.
+- amtutorial (JAX) is not benchmarked: it would need a JAX install and measures a different (energy-gradient)
+  formulation; the script prints one line saying so.
+
+    PYTHONPATH=. python benchmarks/bench_modern_hopfield.py --threads 1
+    PYTHONPATH=. python benchmarks/bench_modern_hopfield.py --device cuda --shapes 1024x65536x64
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from hopfield_hclm.memory.modern import run
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed(fn, device: torch.device) -> float:
+    _sync(device)
+    start = time.perf_counter()
+    fn()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def _hflayers(neurons: int, beta: float):
+    """hopfield-layers' Hopfield module set up for the bare update, or None when it is not importable."""
+    try:
+        from hflayers import Hopfield  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return Hopfield(input_size=neurons, hidden_size=neurons, output_size=neurons, pattern_size=neurons,
+                    scaling=beta, update_steps_max=0, normalize_stored_pattern=False,
+                    normalize_stored_pattern_affine=False, normalize_state_pattern=False,
+                    normalize_state_pattern_affine=False, normalize_pattern_projection=False,
+                    normalize_pattern_projection_affine=False, disable_out_projection=True,
+                    stored_pattern_as_static=True, state_pattern_as_static=True, pattern_projection_as_static=True,
+                    batch_first=True)
+
+
+def bench_shape(trials: int, patterns: int, neurons: int, *, device: torch.device, dtype: torch.dtype,
+                steps: int, repeats: int, beta: float) -> list[tuple[str, float, float, float]]:
+    """Rows (variant, seconds per runner step, seconds per bare step, median paired ratio)."""
+    gen = torch.Generator().manual_seed(0)
+    xi = torch.randn(trials, patterns, neurons, generator=gen).to(device, dtype)
+    shared = xi[:1].contiguous()
+    x0 = torch.randn(trials, neurons, generator=gen).to(device, dtype)
+    xi_t = xi.transpose(1, 2)
+    shared_t = shared[0].t()
+
+    def bare_bmm():
+        x = x0
+        for _ in range(steps):
+            s = torch.bmm(x.unsqueeze(1), xi_t)
+            x = torch.bmm(torch.softmax(beta * s, dim=-1), xi).squeeze(1)
+
+    def bare_shared():
+        x = x0
+        for _ in range(steps):
+            x = torch.softmax(beta * (x @ shared_t), dim=-1) @ shared[0]
+
+    def runner(patterns_arg, *, every=steps, update="sync", dt=1.0):
+        return lambda: run(patterns_arg, x0, beta=beta, update=update, steps=steps, dt=dt, record_every=every)
+
+    variants = {
+        "sync, per-trial patterns": (runner(xi), bare_bmm),
+        "sync, shared patterns": (runner(shared), bare_shared),
+        "continuous euler": (runner(xi, update="continuous", dt=0.5), bare_bmm),
+        "run with records every step": (runner(xi, every=1), bare_bmm),
+    }
+    hop = _hflayers(neurons, beta)
+    if hop is not None:
+        hop = hop.to(device=device, dtype=dtype)
+
+        def hopfield_layers():
+            x = x0.unsqueeze(1)
+            with torch.no_grad():
+                for _ in range(steps):
+                    x = hop((xi, x, xi))
+        variants["hopfield-layers Hopfield (bare / it)"] = (hopfield_layers, bare_bmm)
+    times = {name: ([], []) for name in variants}
+    for step_fn, bare_fn in variants.values():  # warm-up
+        step_fn()
+        bare_fn()
+    for _ in range(repeats):
+        for name, (step_fn, bare_fn) in variants.items():
+            times[name][0].append(_timed(step_fn, device))
+            times[name][1].append(_timed(bare_fn, device))
+    rows = []
+    for name, (step_times, bare_times) in times.items():
+        ratios = [b / s for s, b in zip(step_times, bare_times)]
+        rows.append((name, statistics.median(step_times) / steps, statistics.median(bare_times) / steps,
+                     statistics.median(ratios)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--shapes", nargs="+", default=["64x4096x64", "16x65536x16", "256x1024x256"],
+                        help="TRIALSxPATTERNSxNEURONS")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--beta", type=float, default=1.0)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    dtype = getattr(torch, args.dtype)
+    print(f"modern Hopfield step vs bare matmul-softmax-matmul; device {device}, dtype {args.dtype}, torch "
+          f"{torch.__version__}, threads {torch.get_num_threads()}, {args.steps} steps x {args.repeats} repeats "
+          f"(medians), beta {args.beta:g}")
+    if _hflayers(2, 1.0) is None:
+        print("hopfield-layers: `hflayers` is not importable (not on PyPI; put its source on PYTHONPATH) -- skipped")
+    print("amtutorial (JAX): not benchmarked (needs JAX; energy-gradient formulation, not the same work) -- skipped")
+    header = (f"{'trial x pattern x neuron':>26} | {'variant':<36} | {'step (ms)':>10} | {'bare (ms)':>10} | "
+              f"{'ratio':>6}")
+    print(header)
+    print("-" * len(header))
+    for shape in args.shapes:
+        trials, patterns, neurons = (int(v) for v in shape.split("x"))
+        for name, step, bare, ratio in bench_shape(trials, patterns, neurons, device=device, dtype=dtype,
+                                                   steps=args.steps, repeats=args.repeats, beta=args.beta):
+            print(f"{shape:>26} | {name:<36} | {step * 1e3:10.4f} | {bare * 1e3:10.4f} | {ratio:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
