@@ -37,7 +37,6 @@ retrieval class (metastable or average).
 from __future__ import annotations
 
 import functools
-from dataclasses import astuple
 
 import numpy as np
 import torch
@@ -48,8 +47,8 @@ from ..core.seeds import trial_seeds
 from ..core.validation import check_int, check_real
 from ..memory.summary import transient_summary
 from .kernels import END_STATES, head_step_diagnostics
-from .task import SHIFTS, Vocabulary, make_batch, validate_task_args
-from .train import TrainConfig, attention_entropy, train_model, validate_train_args
+from .task import SHIFTS, make_batch, validate_task_args
+from .train import TrainConfig, train_model, validate_train_args
 
 __all__ = ["run", "run_template", "validate_run_args"]
 

@@ -375,16 +375,18 @@ def _training_section(ds: xr.Dataset) -> list[str]:
     lines = ["## Attention entropy over training and its flow", "",
              f"Per epoch ({_steps_per_epoch(ds)} Adam steps), mean over the {ds.sizes['trial']} models: the monitor-batch accuracy, the attention entropy "
              "per layer (mean over heads), the mean injection −⟨∇L, ∇H⟩ (the entropy's gradient-flow rate; the "
-             "objective has no entropy term, so the dissipation λ‖∇H‖² is 0), the median λ* and the epoch sums of "
+             "objective has no entropy term, so the dissipation λ‖∇H‖² is 0), the mean information force ‖∇H‖ "
+             "(Euclidean, over all parameters), the median λ* and the epoch sums of "
              "the first-order change ⟨∇H, Δθ⟩ and of the measured change.", ""]
     rows = []
     for e in ds["epoch"].values.tolist():
         p = ds.sel(epoch=e).mean("trial")
         ent = [float(p["train_head_entropy"].sel(layer=layer).mean("head")) for layer in ds["layer"].values.tolist()]
-        rows.append([e, float(p["monitor_accuracy"]), *ent, float(p["injection"]), float(p["lambda_star"]),
-                     float(p["entropy_change_predicted"]), float(p["entropy_change_measured"])])
+        rows.append([e, float(p["monitor_accuracy"]), *ent, float(p["injection"]), float(p["info_force"]),
+                     float(p["lambda_star"]), float(p["entropy_change_predicted"]),
+                     float(p["entropy_change_measured"])])
     lines.append(markdown_table(["epoch", "monitor acc.", *[f"H layer {layer}" for layer in ds["layer"].values],
-                                 "injection", "λ*", "Σ⟨∇H,Δθ⟩", "Σ measured ΔH"], rows))
+                                 "injection", "‖∇H‖", "λ*", "Σ⟨∇H,Δθ⟩", "Σ measured ΔH"], rows))
     pred = ds["entropy_change_predicted"].isel(epoch=slice(1, None)).values.ravel()
     meas = ds["entropy_change_measured"].isel(epoch=slice(1, None)).values.ravel()
     total_p = ds["entropy_change_predicted"].isel(epoch=slice(1, None)).sum("epoch").values
