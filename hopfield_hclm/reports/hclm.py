@@ -725,6 +725,13 @@ def _eps_at_coef1(row) -> str | None:
     return None
 
 
+def _eps_users(points) -> list[str]:
+    """The study's surrogates whose value depends on ε (the registry's ``uses_eps``), in data order."""
+    from ..hclm.surrogates import SURROGATES
+
+    return [s for s in dict.fromkeys(p.surrogate for p in points) if SURROGATES[s].uses_eps]
+
+
 def eps_summary(datasets: dict[str, xr.Dataset]) -> dict:
     """Everything the hclm_eps report states: points, per-cell claim rows, readings and checks."""
     parts = _eps_parts(datasets)
@@ -735,10 +742,9 @@ def eps_summary(datasets: dict[str, xr.Dataset]) -> dict:
                 for key in EPS_PRIMARY + EPS_SECONDARY}
     at1 = {key: {cell: _eps_at_coef1(claims[cell][key]) for cell in cells if key in claims[cell]}
            for key in EPS_PRIMARY + EPS_SECONDARY}
-    flags = {s: {(p.eps, p.batch): p.unstable for p in points if p.surrogate == s and p.coef == 1.0}
-             for s in ("variance", "logdet")}
-    flags01 = {s: {(p.eps, p.batch): p.unstable for p in points if p.surrogate == s and p.coef == 0.1}
-               for s in ("variance", "logdet")}
+    users = _eps_users(points)
+    flags = {s: {(p.eps, p.batch): p.unstable for p in points if p.surrogate == s and p.coef == 1.0} for s in users}
+    flags01 = {s: {(p.eps, p.batch): p.unstable for p in points if p.surrogate == s and p.coef == 0.1} for s in users}
     # determinism check: softmax does not use ε, so its runs must be identical across ε
     soft = [float(np.nanmax(np.abs(ds.test_loss.sel(surrogate="softmax") - at_first(ds.test_loss.sel(surrogate="softmax"), "eps"))))
             for ds in parts.values() if "softmax" in ds.surrogate.values]
@@ -787,7 +793,8 @@ def _eps_findings(summ: dict, reproduced: str) -> str:
     lines = ["- **Design.** Pre-registered (criterion in the Criterion section, committed before the run): "
              f"{len(cells)} (ε, B) cells × surrogates × λ ∈ {{0, 10⁻³, 10⁻², 0.1, 1}} × 5 paired seeds, fixed regime, "
              "every other setting as in hclm_regimes. " + reproduced]
-    for s in ("logdet", "variance"):
+    users = _eps_users(pts)
+    for s in ["logdet"] + [u for u in users if u != "logdet"]:   # the study's subject first
         rows = []
         for c in (1.0, 0.1):
             unstable = [_eps_label(e, b) for (e, b) in cells if get(s, e, b, c).unstable]
@@ -808,7 +815,7 @@ def _eps_findings(summ: dict, reproduced: str) -> str:
                  + (", ".join(by_b) if by_b else "no ε") + ". Unstable cells: "
                  + "; ".join(_eps_label(*c) for c in sorted(fl, key=lambda k: (k[1], k[0])) if fl[c]) + ".")
     ln2 = float(np.log(2.0))
-    collapsed = [p for p in pts if p.coef > 0 and p.surrogate in ("variance", "logdet") and not p.unstable
+    collapsed = [p for p in pts if p.coef > 0 and p.surrogate in users and not p.unstable
                  and abs(np.nanmean(p.test) - ln2) < 0.01 and abs(np.nanmean(p.gap)) < 0.01]
     if collapsed:
         lines.append("- **Stable is not good.** These stable points sit at a constant predictor (mean final test "
@@ -873,7 +880,7 @@ def eps_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     pts, cells = summ["points"], summ["cells"]
     _eps_figure(pts, folder)
     rows = []
-    for s in ("variance", "logdet"):
+    for s in _eps_users(pts):
         for (e, b) in cells:
             for c in (0.0, 0.1, 1.0):
                 p = next((p for p in pts if p.surrogate == s and p.eps == e and p.batch == b and p.coef == c), None)
