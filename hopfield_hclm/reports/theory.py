@@ -143,7 +143,8 @@ def _graded_capacity_figure(curves, brackets, path) -> None:
                     ax.plot(g + dx, hi, "v", color=f"C{j}", ms=6, label=label)
         ax.set_xlabel("gain g")
         ax.set_title("self-coupling kept (default)" if sc else "self-coupling removed")
-        ax.axhline(theory.ags_capacity()[0], color="0.6", lw=0.8, ls="--", label="binary AGS 0.138")
+        ags = theory.ags_capacity()[0]
+        ax.axhline(ags, color="0.6", lw=0.8, ls="--", label=f"binary AGS {ags:.3f}")
         ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel("alpha_c")
     fig.suptitle("Graded n = 1: end of the static retrieval branch vs simulations started on the pattern (T = 100)",
