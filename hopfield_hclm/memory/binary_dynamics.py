@@ -13,11 +13,12 @@ Diagnostics (:data:`~hopfield_hclm.memory.trajectory.BINARY_SERIES`) are recorde
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import torch
 
-from .binary import drop_coefficients, energy_drops, energy_per_neuron, glauber_update, overlaps, threshold_update
+from .binary import energy_drops, energy_per_neuron, glauber_update, overlaps, threshold_update
 from .models.base import Bound
 from .trajectory import BINARY_SERIES, Trajectory, record_times
 
@@ -143,11 +144,12 @@ def async_sweep_torch(model: Bound, patterns: torch.Tensor, states: torch.Tensor
     rows = torch.arange(trials, device=states.device)
     flips = torch.zeros(trials, dtype=torch.int64, device=states.device)
     shared = patterns.shape[0] == 1
+    rule = partial(model.model.drop_coefficients, model)  # the model's (a, b), no extra Python frame per unit
     for t in range(model.neurons):
         unit = orders[:, t]
         column = patterns[0][:, unit].T if shared else patterns[rows, :, unit]  # (trial, pattern)
         current = states[rows, unit]
-        a, b = drop_coefficients(model, overlap)
+        a, b = rule(overlap)
         drop = current * a + (b * column).sum(-1)
         if uniforms is None:
             new = threshold_update(current, drop)

@@ -44,6 +44,14 @@ def test_run_prints_the_transient_summary(tmp_path, capsys):
     assert xr.load_dataset(nc, engine="h5netcdf")["overlap"].shape == (3, 6)
 
 
+def test_run_flags_follow_the_declaration(tmp_path, capsys):
+    nc = tmp_path / "graded.nc"
+    assert main(["run", "--units", "graded", "--neurons", "30", "--load", "0.1", "--steps", "4", "--dt", "0.5",
+                 "--method", "rk4", "--self-coupling", "false", "--trials", "2", "--out", str(nc)]) == 0
+    ds = xr.load_dataset(nc, engine="h5netcdf")
+    assert (ds.attrs["method"], ds.attrs["dt"], ds.attrs["self_coupling"], ds.sizes["time"]) == ("rk4", 0.5, 0, 5)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -57,6 +65,8 @@ def test_run_prints_the_transient_summary(tmp_path, capsys):
         (["run", "--neurons", "0"], "neurons"),
         (["run", "--load", "-0.1"], "load"),
         (["run", "--units", "graded", "--cue-overlap", "0.5"], "cue_overlap"),
+        (["run", "--units", "graded", "--method", "rk45"], "method must be one of"),
+        (["run", "--option", "colour=1"], "--option 'colour=1': expected NAME=VALUE"),
         (["report", "no_such_experiment", "--root", "{tmp}"], "name must be"),
     ],
 )

@@ -81,7 +81,7 @@ def resolve_model(model: str | MemoryModel, **params: Any) -> MemoryModel:
     accepted for every model without an order); anything else raises ``ValueError`` naming it.
     """
     if isinstance(model, MemoryModel):
-        if model.name not in _REGISTRY:
+        if _REGISTRY.get(model.name) is not type(model):
             raise ValueError(f"model {type(model).__name__} is not registered; call register_model(name, cls) first")
         values = {**model.parameters(), "order": model.order}
         for key, value in params.items():

@@ -38,7 +38,8 @@ class Hopfield(MemoryModel):
         return -((m * m).sum(-1) - diagonal) / (2.0 * n_ * n_)
 
     def drop_coefficients(self, bound: Bound, overlap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a = torch.full(overlap.shape[:-1], self._offset(bound), dtype=overlap.dtype, device=overlap.device)
+        offset = 0.0 if bound.self_coupling else -float(bound.patterns)  # = _offset(bound), inlined: called per unit
+        a = torch.full(overlap.shape[:-1], offset, dtype=overlap.dtype, device=overlap.device)
         return a, overlap
 
     @staticmethod
