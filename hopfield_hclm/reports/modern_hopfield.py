@@ -141,6 +141,7 @@ def phase_figure(datasets: dict[str, xr.Dataset], folder: str) -> str:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     from matplotlib.colors import ListedColormap
 
     keys = [k for k in ("phase-spherical", "phase-gaussian", "phase-binary") if k in datasets]
@@ -166,6 +167,9 @@ def phase_figure(datasets: dict[str, xr.Dataset], folder: str) -> str:
             ax.scatter(bb[mark], ll[mark], s=8 + 60 * t[mark], facecolors="none", edgecolors="k", lw=0.8)
             _theory_lines(ax, ensemble, float(cue), betas, loads.max() + 0.025)
             ax.set_xscale("log")
+            ticks = [b for b in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0) if betas.min() <= b <= betas.max()]
+            ax.set_xticks(ticks, [f"{b:g}" for b in ticks])
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_title(f"{ensemble}, cue cosine {cue:g}", fontsize=10)
             ax.set_xlabel(r"$\beta$")
             ax.set_ylabel(r"$\alpha = \ln P / N$" + f" (N = {int(setting(ds, 'neurons'))})")
@@ -199,7 +203,10 @@ def edge_table(datasets: dict[str, xr.Dataset]) -> tuple[str, list[dict]]:
         ds = datasets[key]
         ensemble = setting(ds, "ensemble")
         frac = target_fraction(ds)
+        n = int(setting(ds, "neurons"))
         for cue in ds["cue_overlap"].values:
+            exact = (theory.argmax_edge(n, ensemble, float(cue)) if ensemble in ("spherical", "gaussian")
+                     else float("nan"))
             for beta in ds["beta"].values:
                 f = frac.sel(cue_overlap=cue, beta=beta).values
                 a50 = crossing(ds["load"].values, f)
@@ -207,9 +214,12 @@ def edge_table(datasets: dict[str, xr.Dataset]) -> tuple[str, list[dict]]:
                 rec = dict(ensemble=ensemble, cue=float(cue), beta=float(beta), alpha50=a50, alpha1=a1,
                            regime_above=theory.first_step_regime(float(beta), a1 * 1.05 + 1e-6, ensemble, float(cue)))
                 records.append(rec)
+                rec["argmax_edge"] = exact
                 rows.append([ensemble, f"{cue:g}", f"{beta:.3g}", "—" if np.isnan(a50) else f"{a50:.3f}",
-                             f"{a1:.3f}", rec["regime_above"]])
-    header = ["ensemble", "cue c", "β", "measured α₅₀ (N = 16)", "α₁(β, c), N → ∞", "theory above α₁"]
+                             f"{a1:.3f}", rec["regime_above"],
+                             "—" if np.isnan(exact) else ("∞" if np.isinf(exact) else f"{exact:.3f}")])
+    header = ["ensemble", "cue c", "β", "measured α₅₀ (N = 16)", "α₁(β, c), N → ∞", "theory above α₁",
+              "β → ∞ edge, exact at N = 16"]
     return markdown_table(header, rows), records
 
 
@@ -310,15 +320,20 @@ def readout_table(datasets: dict[str, xr.Dataset]) -> str:
 
 
 def continuous_table(datasets: dict[str, xr.Dataset]) -> str:
-    """Continuous time (Heun, dt = 0.25) against the synchronous map on the same patterns and cues."""
+    """Continuous time (Heun, dt = 0.125) against the synchronous map on the same patterns and cues, and the
+    step-size check against dt = 0.0625 (and the coarse dt = 0.25)."""
     if not {"continuous", "continuous-dt", "phase-spherical"} <= set(datasets):
         return "_(continuous-time parts missing)_"
     cont, fine = datasets["continuous"], datasets["continuous-dt"]
     sync = datasets["phase-spherical"].sel(cue_overlap=0.7)
-    common = np.intersect1d(np.round(cont["time"].values, 9), np.round(fine["time"].values, 9))
-    dm_all = np.abs(cont["overlap"].sel(time=common) - fine["overlap"].sel(time=common))
-    dm = dm_all.max()
-    dm_q = np.quantile(dm_all.values, [0.5, 0.99])
+    checks = []
+    for label, ds in (("dt = 0.125", cont), ("dt = 0.25", datasets.get("continuous-coarse"))):
+        if ds is None:
+            continue
+        t = np.intersect1d(np.round(ds["time"].values, 9), np.round(fine["time"].values, 9))
+        d = np.abs(ds["overlap"].sel(time=t) - fine["overlap"].sel(time=t)).values
+        q = np.quantile(d, [0.5, 0.99])
+        checks.append(f"{label}: median {q[0]:.1e}, 99th percentile {q[1]:.1e}, max {d.max():.1e}")
     rows = []
     for beta in cont["beta"].values:
         b = _nearest(sync["beta"].values, float(beta))
@@ -330,11 +345,12 @@ def continuous_table(datasets: dict[str, xr.Dataset]) -> str:
         diff = np.abs(cm.values - sm.values)
         rows.append([f"{float(beta):.3g}", f"{same:.3f}", f"{float(np.median(diff)):.2e}", f"{float(diff.max()):.2e}",
                      f"{float(cont['effective_patterns_end'].sel(beta=beta).median()):.2f}"])
-    table = markdown_table(["β", "same end class as sync (trials × loads)", "median |m_cont(12) − m_sync(16)|",
-                            "max |m_cont(12) − m_sync(16)|",
+    table = markdown_table(["β", "same end class as sync (trials × loads)", "median abs(m_cont(12) − m_sync(16))",
+                            "max abs(m_cont(12) − m_sync(16))",
                             "median end n_eff"], rows)
-    return table + f"\n\nStep-size check: |m(dt = 0.25) − m(dt = 0.125)| over every recorded time, point and " \
-                   f"trial: median {dm_q[0]:.1e}, 99th percentile {dm_q[1]:.1e}, max {float(dm):.1e}."
+    return table + ("\n\nStep-size check against dt = 0.0625 (Heun, second order: halving dt should cut the "
+                    "difference by about 5 between these two rows), abs(Δm) over every recorded time, point and trial: "
+                    + "; ".join(checks) + ".")
 
 
 def _class_cell(ds: xr.Dataset) -> str:
@@ -399,7 +415,10 @@ def body(datasets: dict[str, xr.Dataset], folder: str) -> str:
                   "the end; size = fraction). Lines: the large-N theory.", "", phase_figure(datasets, folder), "",
                   "### Measured retrieval edge against α₁", "",
                   "α₅₀ = the load where the fraction of trials ending on the target falls through ½ (linear "
-                  "interpolation on the 0.05 grid; — when it never falls or starts below ½).", ""]
+                  "interpolation on the 0.05 grid; — when it never falls or starts below ½). Last column: the "
+                  "exact finite-N edge of the β → ∞ first step (the target must hold the cue's largest score; "
+                  "`theory.modern.argmax_edge`), which the large-β rows should approach; ∞ when the target always "
+                  "wins (cue on a spherical target).", ""]
         table, _ = edge_table(datasets)
         lines += [table, ""]
     if any(k.startswith("size-") for k in datasets):
@@ -413,7 +432,7 @@ def body(datasets: dict[str, xr.Dataset], folder: str) -> str:
                   "Best step t* and overlap m* (cue excluded), the last record, and what a reader loses at a fixed "
                   "depth: after one step (a single attention layer) or at the end. Trial means.", "",
                   readout_table(datasets), "", "## Transient-only retrieval", "", transient_only_summary(datasets), ""]
-    lines += ["## Continuous time against the synchronous map (spherical, N = 16, cue 0.7)", "",
+    lines += ["## Continuous time (Heun, dt = 0.125) against the synchronous map (spherical, N = 16, cue 0.7)", "",
               "Same root seed, so trial k has the same patterns and cue in both runs.", "", continuous_table(datasets),
               ""]
     if "correlated" in datasets:

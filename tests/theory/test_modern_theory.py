@@ -130,3 +130,31 @@ def test_limits_and_bad_input():
         th.retrieval_load(1.0, "spherical", 1.2)
     with pytest.raises(ValueError, match="alpha"):
         th.max_overlap(-0.1, "gaussian")
+
+
+@pytest.mark.parametrize("ensemble", ["spherical", "gaussian"])
+def test_argmax_probability_against_monte_carlo(ensemble):
+    # direct sampling of the beta -> infinity first step with the simulator's own draws (patterns, then cue)
+    from hopfield_hclm.memory.modern_patterns import real_cue, real_patterns
+
+    n, p, c, trials = 8, 40, 0.7, 4000
+    rng = np.random.default_rng(11)
+    wins = 0
+    for _ in range(trials):
+        xi = real_patterns(rng, p, n, ensemble)
+        x = real_cue(rng, xi[0], c)
+        wins += int(np.argmax(xi @ x) == 0)
+    prob = th.argmax_retrieval_probability(p, n, ensemble, c)
+    se = math.sqrt(prob * (1 - prob) / trials)
+    assert abs(wins / trials - prob) < 4 * se          # 4 standard errors: fails by chance with prob 6e-5
+    assert 0.05 < prob < 0.95                          # not a vacuous comparison
+
+
+def test_argmax_edge_limits():
+    assert th.argmax_edge(16, "spherical", 1.0) == math.inf              # cue on the target: it always wins
+    assert th.argmax_retrieval_probability(1, 16, "gaussian", 0.3) == pytest.approx(1.0)
+    # the finite-N beta -> infinity edge moves towards the N -> infinity threshold -s(c) as N grows
+    edges = [th.argmax_edge(n, "spherical", 0.7) for n in (8, 16, 32, 64)]
+    assert all(a > b for a, b in zip(edges, edges[1:]))
+    assert edges[-1] > th.retrieval_load(50.0, "spherical", 0.7)
+    assert th.argmax_retrieval_probability(np.exp(edges[1] * 16), 16, "spherical", 0.7) == pytest.approx(0.5, abs=1e-9)

@@ -66,6 +66,8 @@ __all__ = [
     "first_step_regime",
     "ramsauer_load",
     "typical_separation",
+    "argmax_retrieval_probability",
+    "argmax_edge",
 ]
 
 THEORY_ENSEMBLES: tuple[str, ...] = ("spherical", "gaussian", "binary")
@@ -205,3 +207,65 @@ def typical_separation(alpha, neurons: int, ensemble: str):
     if isinstance(neurons, bool) or not isinstance(neurons, int) or neurons < 1:
         raise ValueError(f"neurons must be an integer >= 1; got {neurons!r}")
     return neurons * (1.0 - np.asarray(max_overlap(alpha, ensemble)))
+
+
+def argmax_retrieval_probability(patterns, neurons: int, ensemble: str, cue_overlap: float = 1.0):
+    """Exact finite-N probability that the cue's largest score belongs to the target (the β → ∞ first step).
+
+    As β → ∞ one step sends the cue x to the pattern with the largest score ξ^μ·x, which then is a fixed point
+    when it is the target; so at large β this is the fraction of trials ending on the target.  With the
+    simulator's cue (norm ‖ξ⁰‖, cosine c, direction independent of the other patterns), the other patterns'
+    cosines with x are i.i.d. and independent of ξ⁰:
+
+    - spherical: (1 + cos)/2 ~ Beta((N − 1)/2, (N − 1)/2), so Prob = (1 − p_c)^{P−1}, p_c = Prob(cos > c)
+      (a regularised incomplete beta function; ties have probability 0);
+    - gaussian: ξ^μ·x̂ ~ N(0, 1) and the target wins when all are below ‖ξ⁰‖ c, so
+      Prob = E_r[Φ(r c)^{P−1}] with r = ‖ξ⁰‖ ~ χ_N (Gauss–Laguerre-free: adaptive quadrature over r).
+
+    ``patterns`` P ≥ 1 (array-like, float allowed for interpolation).  Binary patterns are not covered (their
+    scores are lattice sums).  No large-N limit is taken: this is the finite-N counterpart of α₁(β → ∞, c).
+    """
+    from scipy import integrate, special, stats
+
+    ensemble = check_choice("ensemble", ensemble, ("spherical", "gaussian"))
+    if isinstance(neurons, bool) or not isinstance(neurons, int) or neurons < 2:
+        raise ValueError(f"neurons must be an integer >= 2; got {neurons!r}")
+    c = check_real("cue_overlap", cue_overlap, low=-1.0, high=1.0)
+    p = np.asarray(patterns, dtype=np.float64)
+    if np.any(~np.isfinite(p)) or np.any(p < 1):
+        raise ValueError("patterns must be >= 1")
+    others = p - 1.0
+    if ensemble == "spherical":
+        a = (neurons - 1) / 2.0
+        tail = special.betainc(a, a, (1.0 - c) / 2.0)        # Prob((1 + cos)/2 > (1 + c)/2) by symmetry
+        out = np.exp(others * np.log1p(-tail)) if tail < 1 else np.where(others == 0, 1.0, 0.0)
+        return out if out.ndim else float(out)
+
+    chi = stats.chi(neurons)
+
+    def one(k: float) -> float:
+        def f(r):
+            return np.exp(k * special.log_ndtr(r * c)) * chi.pdf(r)
+        lo, hi = chi.ppf(1e-12), chi.ppf(1 - 1e-12)
+        return float(integrate.quad(f, lo, hi, epsabs=1e-13, epsrel=1e-10, limit=200)[0])
+
+    out = np.vectorize(one, otypes=[np.float64])(others)
+    return out if out.ndim else float(out)
+
+
+def argmax_edge(neurons: int, ensemble: str, cue_overlap: float = 1.0, level: float = 0.5) -> float:
+    """α₅₀ at β → ∞ and finite N: the α = ln P / N at which :func:`argmax_retrieval_probability` equals ``level``.
+
+    Returns +inf when the probability never falls to ``level`` (spherical with c = 1: the target always wins).
+    """
+    level = check_real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def g(log_p: float) -> float:
+        return argmax_retrieval_probability(math.exp(log_p), neurons, ensemble, cue_overlap) - level
+
+    hi = 1.0
+    while g(hi) > 0:
+        hi *= 2.0
+        if hi > 700:
+            return math.inf
+    return optimize.brentq(g, 0.0, hi, xtol=1e-12) / neurons
