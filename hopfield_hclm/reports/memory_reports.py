@@ -763,7 +763,7 @@ def cue_basin(datasets: dict[str, xr.Dataset], folder: str) -> str:
     pooled_mean, pooled_sem = float(pooled.mean()), float(pooled.std(ddof=1) / np.sqrt(trials))
     per_load = resid.mean("cue_overlap")                              # (trial, load)
     loads = ds["load"].values
-    paired = per_load.isel(load=-1) - per_load.isel(load=0)          # paired by trial
+    paired = at_last(per_load, "load") - at_first(per_load, "load")   # largest minus smallest load, paired by trial
     paired_mean, paired_sem = float(paired.mean()), float(paired.std(ddof=1) / np.sqrt(trials))
     m0, gain = _summary_field(s, ds, "initial_overlap"), _summary_field(s, ds, "overlap_gain")
     peak, final = _mean(s["peak_overlap"]), _mean(s["final_overlap"])
