@@ -101,8 +101,24 @@ class UnitType:
         raise NotImplementedError
 
     def resolve_dtype(self, bound: "Bound", dtype: Any) -> torch.dtype:
-        """The compute dtype from ``dtype`` (None: the unit type's default)."""
-        raise NotImplementedError
+        """The compute dtype from ``dtype``; default: float32 or float64, None meaning float32."""
+        return self.float_dtype(dtype, default=torch.float32)
+
+    def float_dtype(self, dtype: Any, *, default: torch.dtype) -> torch.dtype:
+        """``dtype`` resolved (None: ``default``) if it is float32 or float64; else ``ValueError`` naming it."""
+        from ...core.devices import resolve_dtype
+
+        resolved = resolve_dtype(dtype, default=default)
+        if resolved not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be 'float32', 'float64' or None for units={self.name!r}; got {dtype!r}")
+        return resolved
+
+    def refuse(self, values: dict[str, Any], names: tuple[str, ...], *, instead: str) -> None:
+        """Raise ``ValueError`` for the first of ``names`` that is set in ``values`` (options these units
+        do not use; ``instead`` names the one they use)."""
+        for name in names:
+            if values[name] is not None:
+                raise ValueError(f"{name} must be None for units={self.name!r} (use {instead}); got {values[name]!r}")
 
     def state_bytes(self, spec: "SimulationSpec") -> int:
         """Bytes per recorded state element (for the memory estimate)."""

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ...core.devices import resolve_dtype
 from ...core.validation import check_choice, check_real
 from . import register_dynamics, register_units
 from .base import Dynamics, UnitType
@@ -63,9 +62,7 @@ class GradedUnits(UnitType):
     def resolve(self, model, values):
         from .. import graded
 
-        if values["cue_overlap"] is not None:
-            raise ValueError(f"cue_overlap must be None for units='graded' (use cue_strength); "
-                             f"got {values['cue_overlap']!r}")
+        self.refuse(values, ("cue_overlap",), instead="cue_strength")
         gain = check_real("gain", graded.DEFAULT_GAIN if values["gain"] is None else values["gain"],
                           low=0.0, low_open=True)
         strength = values["cue_strength"]
@@ -73,12 +70,6 @@ class GradedUnits(UnitType):
                                   low=0.0, high=gain)
         self_coupling = True if values["self_coupling"] is None else values["self_coupling"]
         return {"cue_overlap": None, "gain": gain, "cue_strength": cue_strength, "self_coupling": bool(self_coupling)}
-
-    def resolve_dtype(self, bound, dtype):
-        resolved = resolve_dtype(dtype, default=torch.float32)
-        if resolved not in (torch.float32, torch.float64):
-            raise ValueError(f"dtype must be 'float32', 'float64' or None for units='graded'; got {dtype!r}")
-        return resolved
 
     def run(self, spec, *, model, dynamics, patterns, generators, device, dtype):
         from .. import graded

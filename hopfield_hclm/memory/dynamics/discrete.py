@@ -107,9 +107,7 @@ class BinaryUnits(UnitType):
     references = BINARY_REFERENCES
 
     def resolve(self, model, values):
-        for name in ("gain", "cue_strength"):
-            if values[name] is not None:
-                raise ValueError(f"{name} must be None for units='binary' (use cue_overlap); got {values[name]!r}")
+        self.refuse(values, ("gain", "cue_strength"), instead="cue_overlap")
         cue = values["cue_overlap"]
         cue_overlap = check_real("cue_overlap", DEFAULT_CUE_OVERLAP if cue is None else cue, low=-1.0, high=1.0)
         if values["self_coupling"] and not model.self_coupling_allowed:
@@ -122,9 +120,7 @@ class BinaryUnits(UnitType):
                 "self_coupling": bool(values["self_coupling"])}
 
     def resolve_dtype(self, bound, dtype):
-        resolved = resolve_dtype(dtype, default=bound.default_dtype())
-        if resolved not in (torch.float32, torch.float64):
-            raise ValueError(f"dtype must be 'float32', 'float64' or None for units='binary'; got {dtype!r}")
+        resolved = self.float_dtype(dtype, default=bound.default_dtype())
         if not bound.is_exact(resolved) and bound.is_exact(torch.float64):
             raise ValueError(f"dtype={dtype!r} cannot hold the integer fields exactly (bound "
                              f"{bound.field_bound():.3g} >= 2^24); use dtype='float64' or None")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import EXACT_INTEGER_LIMIT, Bound, MemoryModel, int_power
+from .base import EXACT_INTEGER_LIMIT, Bound, ExponentialLoad, MemoryModel, int_power
 from .dense import Dense
 from .exponential import Exponential
 from .hopfield import Hopfield
@@ -102,6 +102,6 @@ for _name, _cls in (("hopfield", Hopfield), ("dense", Dense), ("exponential", Ex
 MODELS: tuple[str, ...] = model_names()
 from . import modern  # noqa: E402,F401
 
-__all__ = ["EXACT_INTEGER_LIMIT", "Bound", "Dense", "Exponential", "Hopfield", "MODELS", "MemoryModel", "int_power",
-           "model_class", "model_classes", "model_names", "models_with_parameter", "register_model", "resolve_model",
-           "unregister_model"]
+__all__ = ["Bound", "Dense", "EXACT_INTEGER_LIMIT", "Exponential", "ExponentialLoad", "Hopfield", "MODELS",
+           "MemoryModel", "int_power", "model_class", "model_classes", "model_names", "models_with_parameter",
+           "register_model", "resolve_model", "unregister_model"]

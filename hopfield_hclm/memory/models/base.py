@@ -186,6 +186,25 @@ class MemoryModel:
         raise ValueError(f"model {self.name!r} does not define graded units")
 
 
+#: Largest ``load * neurons`` an exponential load accepts (P = round(exp(load N))).
+MAX_EXPONENTIAL_EXPONENT = 40.0
+
+
+class ExponentialLoad:
+    """Mixin for models that store exponentially many patterns: ``P = round(exp(load N))`` (with
+    ``load N <= 40``) and realised load ``ln(P) / N``. Put it before :class:`MemoryModel` in the bases."""
+
+    def pattern_count(self, neurons: int, load: float) -> int:
+        if load * neurons > MAX_EXPONENTIAL_EXPONENT:
+            raise ValueError(f"load must satisfy load * neurons <= {MAX_EXPONENTIAL_EXPONENT:g} for model={self.name!r} "
+                             f"(P = round(exp(load N))); got load * neurons = {load * neurons:g}; "
+                             f"pass patterns=P to give the count directly")
+        return round(math.exp(load * neurons))
+
+    def realised_load(self, neurons: int, patterns: int) -> float:
+        return math.log(patterns) / neurons
+
+
 @dataclass(frozen=True)
 class Bound:
     """A model bound to a network: ``neurons`` N, ``patterns`` P and the ``self_coupling`` convention.

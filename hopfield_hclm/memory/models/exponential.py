@@ -9,7 +9,8 @@ then counts as a tie and keeps its state. Energy per neuron ``-(1/(βN)) log Σ_
 asynchronous updates). Glauber scale 1: ``Δ̃`` is a softmax-weighted field in [-2, 2], so T is a
 temperature of a state-dependent rescaling of E, not a Boltzmann temperature of E.
 
-The load counts ``P = round(exp(load N))`` patterns (``load N <= 40``); the realised load is ``ln(P)/N``.
+The load counts ``P = round(exp(load N))`` patterns (``load N <= 40``; :class:`ExponentialLoad`); the realised
+load is ``ln(P)/N``.
 Binary units only; float64 (no exactness bound); the numba kernel runs it in float64 only.
 """
 
@@ -21,16 +22,14 @@ from dataclasses import dataclass
 import torch
 
 from ...core.validation import check_real
-from .base import Bound, MemoryModel
+from .base import MAX_EXPONENTIAL_EXPONENT, Bound, ExponentialLoad, MemoryModel  # noqa: F401
 
-#: Largest ``load * neurons`` accepted (P = round(exp(load N))).
-MAX_EXPONENTIAL_EXPONENT = 40.0
 #: Default inverse temperature of F(x) = exp(beta x).
 DEFAULT_BETA = 1.0
 
 
 @dataclass(frozen=True)
-class Exponential(MemoryModel):
+class Exponential(ExponentialLoad, MemoryModel):
     """F(x) = exp(βx) with ``beta`` β > 0."""
 
     beta: float = DEFAULT_BETA
@@ -63,13 +62,3 @@ class Exponential(MemoryModel):
     def numba_supports(self, dtype: torch.dtype) -> bool:
         # numba computes the softmax in float64 only
         return dtype == torch.float64
-
-    def pattern_count(self, neurons: int, load: float) -> int:
-        if load * neurons > MAX_EXPONENTIAL_EXPONENT:
-            raise ValueError(f"load must satisfy load * neurons <= {MAX_EXPONENTIAL_EXPONENT:g} for the exponential "
-                             f"model (P = round(exp(load N))); got load * neurons = {load * neurons:g}; "
-                             f"pass patterns=P to give the count directly")
-        return round(math.exp(load * neurons))
-
-    def realised_load(self, neurons: int, patterns: int) -> float:
-        return math.log(patterns) / neurons
