@@ -48,3 +48,16 @@ def test_cli_report_theory_without_its_folder_exits_2(tmp_path, capsys):
     assert main(["report", "theory", "--root", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "root must hold experiments/theory" in err[0]
+
+
+def test_theory_sections_read_and_write_under_the_given_root(tmp_path):
+    # the theory report is a module now: its data come from <root>/data and its figures go to
+    # <root>/experiments/theory, not next to the package
+    from hopfield_hclm.reports import theory
+
+    (tmp_path / "experiments" / "theory").mkdir(parents=True)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "blackout.nc").symlink_to(os.path.join(ROOT, "data", "blackout.nc"))
+    lines = theory.fss_section(str(tmp_path))
+    assert (tmp_path / "experiments" / "theory" / "fss.png").stat().st_size > 0
+    assert any(line.startswith("**alpha_inf = ") for line in lines)
