@@ -39,7 +39,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("model", object, "hopfield", "memory model: a registered name (hopfield, dense, exponential, ...) "
            "or a MemoryModel object"),
     Option("units", str, "binary", "unit type: binary (±1) or graded (tanh, continuous time)"),
-    Option("update", str, None, "update rule: sync or async (binary; default async), continuous (graded)"),
+    Option("update", object, None, "update rule: sync or async (binary; default async), continuous (graded), "
+           "or a Dynamics object"),
     Option("neurons", int, 1000, "number of neurons N"),
     Option("load", float, None, "load α: P = round(α N^n) (exponential: round(exp(α N))); optional with patterns",
            cli_default=0.05),

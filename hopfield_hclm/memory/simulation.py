@@ -139,7 +139,8 @@ def simulate(*, model="hopfield", units: str = "binary", update: str | None = No
             Krotov & Hopfield 2016), "exponential" (F = exp(βx), Demircigil et al. 2017; binary units
             only) or one added with ``register_model`` -- or a model object such as ``Dense(order=3)``.
         units: "binary" (±1) or "graded" (tanh, continuous time; DESIGN.md §3), or a registered unit type.
-        update: "sync" | "async" for binary units (default "async"), "continuous" for graded.
+        update: "sync" | "async" for binary units (default "async"), "continuous" for graded, or an update
+            object (``Asynchronous(temperature=0.5)``, ``Continuous(dt=0.1, method="rk4")``; memory.dynamics).
         neurons: N >= 1.
         load: α > 0; P = round(α N^order) (exponential: P = round(exp(α N))). Optional if ``patterns``.
             Graded units use the realised load P / N^order in their coupling g / sqrt(P / N^order);

@@ -154,6 +154,18 @@ def _model_options() -> set[str]:
     return {o.name for cls in model_classes().values() for o in cls.options}
 
 
+def _settings_from_object(dynamics: Dynamics, cls: type[Dynamics], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with ``temperature``, ``dt`` and ``method`` taken from a dynamics object (which must be
+    the registered class); a keyword given beside it must agree with it."""
+    if type(dynamics) is not cls:
+        raise ValueError(f"update {type(dynamics).__name__} is not registered; call register_dynamics(name, cls) first")
+    settings = {"temperature": dynamics.temperature, "dt": getattr(dynamics, "dt", 1.0), "method": dynamics.method}
+    for key, value in settings.items():
+        if values[key] not in (option_defaults()[key], value):
+            raise ValueError(f"{key}={values[key]!r} disagrees with the update object {dynamics!r}; leave it unset")
+    return {**values, **settings}
+
+
 def resolve_spec(**options: Any) -> tuple[SimulationSpec, np.ndarray | None]:
     """Validate ``simulate``'s options (any subset; the rest take their declared defaults) and
     resolve the model, unit type and dynamics; no allocation beyond user patterns.
@@ -172,8 +184,11 @@ def resolve_spec(**options: Any) -> tuple[SimulationSpec, np.ndarray | None]:
         supporting = [name for name, cls in model_classes().items() if unit.name in cls.units]
         raise ValueError(f"model must be one of {supporting} for units={unit.name!r} ({model.name!r} defines "
                          f"units {list(model.units)}); got {model.name!r}")
-    update = unit.default_update if v["update"] is None else v["update"]
+    update, given = (v["update"].name, v["update"]) if isinstance(v["update"], Dynamics) else (v["update"], None)
+    update = unit.default_update if update is None else update
     dynamics_cls = dynamics_class(update)
+    if given is not None:
+        v = _settings_from_object(given, dynamics_cls, v)
     if update not in unit.updates:
         raise ValueError(f"update must be one of {', '.join(map(repr, unit.updates))} for units={unit.name!r}; "
                          f"got {update!r}")

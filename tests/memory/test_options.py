@@ -99,6 +99,22 @@ def test_model_objects_equal_their_strings(obj, kw):
     _identical_but_history(hh.memory.simulate(model=obj, **common), hh.memory.simulate(**kw, **common))
 
 
+def test_update_objects_equal_their_strings():
+    from hopfield_hclm.memory.dynamics.continuous import Continuous
+    from hopfield_hclm.memory.dynamics.discrete import Asynchronous
+
+    graded_run = dict(units="graded", neurons=20, load=0.1, steps=3, trials=2)
+    _identical_but_history(hh.memory.simulate(update=Continuous(dt=0.2, method="heun"), **graded_run),
+                           hh.memory.simulate(update="continuous", dt=0.2, method="heun", **graded_run))
+    binary_run = dict(neurons=20, load=0.1, steps=3, trials=2, backend="torch")
+    _identical_but_history(hh.memory.simulate(update=Asynchronous(temperature=0.3), **binary_run),
+                           hh.memory.simulate(update="async", temperature=0.3, **binary_run))
+    with pytest.raises(ValueError, match="dt=0.5 disagrees"):
+        hh.memory.simulate(update=Continuous(dt=0.2), dt=0.5, **graded_run)
+    with pytest.raises(ValueError, match="dt must lie in"):
+        hh.memory.simulate(update=Continuous(dt=-1.0), **graded_run)
+
+
 def test_registry_errors_name_the_argument():
     with pytest.raises(ValueError, match="model must be one of 'hopfield', 'dense', 'exponential'"):
         resolve_model("quartic-nonexistent")
