@@ -59,41 +59,47 @@ DEFAULT_READOUT_DELTA: float = 1.0
 DEFAULT_PEAK_TOLERANCE: float = 0.05
 
 
+#: long names of the summary's outputs, grouped by their units: dimensionless, a time, a rate (per time)
+_DIMENSIONLESS = {
+    "initial_overlap": "cue overlap m(0) (the record at the first time)",
+    "peak_overlap": "finite-horizon transient recovery m*(T) = max_{0<t<=T} m(t) (cue excluded)",
+    "overlap_gain": "gain of the dynamics over the cue m*(T) - m(0)",
+    "final_overlap": "asymptotic overlap m_inf: mean over the final window",
+    "final_spread": "max - min of the overlap over the final window",
+    "settled": "final-window spread of the overlap within the settle tolerance",
+    "recoverable": "transiently recoverable by the dynamics: m* >= threshold and (m* > m(0) or m_inf >= threshold)",
+    "transient_only": "transient-only retrieval: recoverable and m_inf < threshold",
+    "effectiveness": "memory effectiveness (1/T) int m(t)^2 dt",
+    "readout_loss_before": "overlap lost reading at t* - delta instead of t*: m* - m(t* - delta)",
+    "readout_loss_after": "overlap lost reading at t* + delta instead of t*: m* - m(t* + delta)",
+    "readout_loss_fixed": "overlap lost reading at the fixed time t_read instead of t*: m* - m(t_read)",
+    "mean_activity": "mean fraction of units changed per sweep after time 0",
+    "valid": "overlap series complete (no NaN or Inf)",
+    "threshold": "retrieval threshold theta on the overlap",
+}
+_TIMES = {
+    "peak_time": "time t* of the peak overlap (t > 0)",
+    "window_start": "first time with m(t) >= threshold",
+    "window_end": "last time with m(t) >= threshold",
+    "window_length": "total time with m(t) >= threshold",
+    "peak_window_length": "total time with m(t) >= m* - peak tolerance",
+    "horizon": "horizon T of the trajectory",
+    "readout_delta": "readout timing error delta",
+    "readout_time": "fixed readout time t_read",
+}
+_RATES = {
+    "mean_abs_dm_dt": "path overlap rate (1/T) int |dm/dt| dt from the recorded overlap",
+    "mean_abs_retrieval_force": "path retrieval force (1/T) int |<grad_x m, dx/dt>| dt from the recorded force",
+    "overlap_rate": "overlap rate (m(t_k) - m(t_k-1)) / (t_k - t_k-1) over the record interval ending at t_k",
+    "mean_speed": "mean state speed (1/T) int |dx/dt|/sqrt(N) dt",
+}
+
+
 def _attrs(time_units: str) -> dict[str, tuple[str, str]]:
+    """name -> (long_name, units) of every summary output, for a trajectory whose time is in ``time_units``."""
     rate = "1" if time_units == "1" else f"{time_units}-1"
-    return {
-        "initial_overlap": ("cue overlap m(0) (the record at the first time)", "1"),
-        "peak_overlap": ("finite-horizon transient recovery m*(T) = max_{0<t<=T} m(t) (cue excluded)", "1"),
-        "peak_time": ("time t* of the peak overlap (t > 0)", time_units),
-        "overlap_gain": ("gain of the dynamics over the cue m*(T) - m(0)", "1"),
-        "final_overlap": ("asymptotic overlap m_inf: mean over the final window", "1"),
-        "final_spread": ("max - min of the overlap over the final window", "1"),
-        "settled": ("final-window spread of the overlap within the settle tolerance", "1"),
-        "recoverable": ("transiently recoverable by the dynamics: m* >= threshold and (m* > m(0) or "
-                        "m_inf >= threshold)", "1"),
-        "transient_only": ("transient-only retrieval: recoverable and m_inf < threshold", "1"),
-        "effectiveness": ("memory effectiveness (1/T) int m(t)^2 dt", "1"),
-        "window_start": ("first time with m(t) >= threshold", time_units),
-        "window_end": ("last time with m(t) >= threshold", time_units),
-        "window_length": ("total time with m(t) >= threshold", time_units),
-        "mean_abs_dm_dt": ("path overlap rate (1/T) int |dm/dt| dt from the recorded overlap", rate),
-        "mean_abs_retrieval_force": ("path retrieval force (1/T) int |<grad_x m, dx/dt>| dt from the "
-                                     "recorded force", rate),
-        "overlap_rate": ("overlap rate (m(t_k) - m(t_k-1)) / (t_k - t_k-1) over the record interval ending "
-                         "at t_k", rate),
-        "readout_loss_before": ("overlap lost reading at t* - delta instead of t*: m* - m(t* - delta)", "1"),
-        "readout_loss_after": ("overlap lost reading at t* + delta instead of t*: m* - m(t* + delta)", "1"),
-        "readout_loss_fixed": ("overlap lost reading at the fixed time t_read instead of t*: m* - m(t_read)",
-                               "1"),
-        "peak_window_length": ("total time with m(t) >= m* - peak tolerance", time_units),
-        "mean_speed": ("mean state speed (1/T) int |dx/dt|/sqrt(N) dt", rate),
-        "mean_activity": ("mean fraction of units changed per sweep after time 0", "1"),
-        "valid": ("overlap series complete (no NaN or Inf)", "1"),
-        "horizon": ("horizon T of the trajectory", time_units),
-        "threshold": ("retrieval threshold theta on the overlap", "1"),
-        "readout_delta": ("readout timing error delta", time_units),
-        "readout_time": ("fixed readout time t_read", time_units),
-    }
+    groups = ((_DIMENSIONLESS, "1"), (_TIMES, time_units), (_RATES, rate))
+    return {name: (long_name, units) for table, units in groups for name, long_name in table.items()}
 
 
 def _validate(ds, threshold, final_window, settle_tolerance, readout_delta, readout_time, peak_tolerance,
