@@ -119,6 +119,10 @@ def register_builder(name: str, *, quick: bool = False):
     return deco
 
 
+#: report modules that failed to import (module -> error), named when a report is not found
+IMPORT_ERRORS: dict[str, str] = {}
+
+
 def _load_report_modules() -> None:
     """Import every module of this package: each registers its report bodies / builders, so a new
     report is one new module here with ``@register(name)`` or ``@register_builder(name)``."""
@@ -129,8 +133,8 @@ def _load_report_modules() -> None:
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         try:
             importlib.import_module(f"{__package__}.{info.name}")
-        except ImportError:  # a half-built half of the project must not break the other's reports
-            pass
+        except ImportError as exc:  # a half-built half of the project must not break the other's reports
+            IMPORT_ERRORS[info.name] = f"{type(exc).__name__}: {exc}"
 
 
 def report_names() -> list[str]:
@@ -150,7 +154,9 @@ def report(name: str, *, root: str = ".", rerun: bool = False, executor: str = "
     """
     names = report_names()
     if name not in names:
-        raise ValueError(f"name must be one of {names}; got {name!r}")
+        broken = "; ".join(f"{m}: {e}" for m, e in sorted(IMPORT_ERRORS.items()))
+        raise ValueError(f"name must be one of {names}; got {name!r}"
+                         + (f" (report modules that failed to import: {broken})" if broken else ""))
     if quick and name not in QUICK:
         raise ValueError(f"quick applies only to {sorted(QUICK)}; got name {name!r}")
     if name in BUILDERS:
