@@ -216,6 +216,16 @@ def write_claims(root: str = ".") -> str | None:
     return path
 
 
+def _steps_per_epoch(ds: xr.Dataset) -> int:
+    """SGD steps per epoch of the sweep's runs: n_train // batch_size."""
+    return int(run_setting(ds, "n_train")) // int(run_setting(ds, "batch_size"))
+
+
+def _epochs_of_steps(da: xr.DataArray, first: int, last: int, per_epoch: int) -> xr.DataArray:
+    """The per-step records of epochs ``first..last`` (steps labelled 1, 2, ... from the run's first step)."""
+    return between(da, "step", (first - 1) * per_epoch + 1, last * per_epoch)
+
+
 @register("hclm_dynamics")
 def dynamics_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     """Experiment 2: per-step force, λ_t and entropy in the first 20 epochs."""
@@ -230,23 +240,32 @@ def dynamics_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
         _save(plots.step_series(ds, "step_coef", regime="target", logy=False), folder, "step_lambda_target.png")
     _save(plots.step_series(ds, "step_entropy", regime="fixed", logy=False), folder, "step_entropy_fixed.png")
     f = ds.step_info_force
-    ratio = np.exp(np.log(f.sel(step=slice(33, 40)).mean("step")) - np.log(f.sel(step=slice(1, 8)).mean("step")))
-    late = f.sel(step=slice(121, 160)).mean("step")
+    spe = _steps_per_epoch(ds)
+    n_ep = int(last_label(ds, "step")) // spe              # epochs with per-step records
+    late_ep, half_ep = (n_ep - 4, n_ep), (n_ep // 2 + 1, n_ep)   # the last 5 epochs; the second half
+
+    def epochs(da, first, last=None):
+        return _epochs_of_steps(da, first, first if last is None else last, spe)
+
+    ratio = np.exp(np.log(epochs(f, 5).mean("step")) - np.log(epochs(f, 1).mean("step")))
+    late = epochs(f, *late_ep).mean("step")
+    cv_steps = ((half_ep[0] - 1) * spe + 1, half_ep[1] * spe)
     rows = []
     for s in ds.surrogate.values:
         for g in ds.regime.values:
             for c in ds.coef.values:
                 sel = dict(surrogate=s, regime=g, coef=c)
                 lam = ds.step_coef.sel(**sel)
-                rows.append([s, g, f"{c:g}", mean_sd(f.sel(**sel).sel(step=slice(1, 8)).mean("step")),
+                rows.append([s, g, f"{c:g}", mean_sd(epochs(f.sel(**sel), 1).mean("step")),
                              mean_sd(ratio.sel(**sel)), mean_sd(late.sel(**sel)),
-                             mean_sd(step_cv(f.sel(**sel), 81, 160)),
-                             mean_sd(lam.sel(step=slice(1, 8)).mean("step")),
-                             mean_sd(lam.sel(step=slice(121, 160)).mean("step"))])
-    table = _md_table(["surrogate", "regime", "λ0", "force, epoch 1", "F(epoch 5)/F(epoch 1)", "force, epochs 16–20",
-                       "step CV of force, epochs 11–20", "λ_t, epoch 1", "λ_t, epochs 16–20"], rows)
+                             mean_sd(step_cv(f.sel(**sel), *cv_steps)),
+                             mean_sd(epochs(lam, 1).mean("step")),
+                             mean_sd(epochs(lam, *late_ep).mean("step"))])
+    late_txt, half_txt = f"epochs {late_ep[0]}–{late_ep[1]}", f"epochs {half_ep[0]}–{half_ep[1]}"
+    table = _md_table(["surrogate", "regime", "λ0", "force, epoch 1", "F(epoch 5)/F(epoch 1)", f"force, {late_txt}",
+                       f"step CV of force, {half_txt}", "λ_t, epoch 1", f"λ_t, {late_txt}"], rows)
     return "\n".join([
-        "## Results (mean ± s.d. over 5 seeds; 8 SGD steps per epoch)", "", table, "", _diverged(ds), "",
+        f"## Results (mean ± s.d. over 5 seeds; {spe} SGD steps per epoch)", "", table, "", _diverged(ds), "",
         "![force, fixed](step_force_fixed.png)", "", "![force, thermostat](step_force_thermostat.png)", "",
         "![force, rl](step_force_rl.png)", "", "![lambda, thermostat](step_lambda_thermostat.png)", "",
         "![lambda, rl](step_lambda_rl.png)", "",
@@ -288,6 +307,9 @@ def flow_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     regimes, dynamics = _data(root, "hclm_regimes"), _data(root, "hclm_dynamics")
     if dynamics is not None:
         lam = dynamics.step_lambda_star
+        spe = _steps_per_epoch(dynamics)
+        n_ep = int(last_label(dynamics, "step")) // spe
+        half_ep = (n_ep // 2 + 1, n_ep)
         rows = []
         for s in dynamics.surrogate.values:
             for g in dynamics.regime.values:
@@ -296,14 +318,15 @@ def flow_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
                     pos = (x > 0).where(np.isfinite(x))
                     first = [int(x.step[np.argmax(np.asarray(row) > 0)]) if np.any(np.asarray(row) > 0) else np.nan
                              for row in x.values]
-                    rows.append([s, g, f"{c:g}", mean_sd(pos.sel(step=slice(1, 16)).mean("step")),
-                                 mean_sd(pos.sel(step=slice(81, 160)).mean("step")), mean_sd(first),
-                                 mean_sd(x.sel(step=slice(81, 160)).median("step"))])
+                    rows.append([s, g, f"{c:g}", mean_sd(_epochs_of_steps(pos, 1, 2, spe).mean("step")),
+                                 mean_sd(_epochs_of_steps(pos, *half_ep, spe).mean("step")), mean_sd(first),
+                                 mean_sd(_epochs_of_steps(x, *half_ep, spe).median("step"))])
         text += ["## When is λ* positive? (per step, hclm_dynamics data)", "",
                  "λ* = −⟨∇L,∇H⟩/‖∇H‖² > 0 means the loss gradient raises H (injection > 0): a positive λ can then "
                  "hold H stationary. λ* ≤ 0 means loss descent already lowers H.", "",
-                 _md_table(["surrogate", "regime", "λ0", "fraction λ* > 0, epochs 1–2", "fraction λ* > 0, epochs 11–20",
-                            "first step with λ* > 0", "median λ*, epochs 11–20"], rows), ""]
+                 _md_table(["surrogate", "regime", "λ0", "fraction λ* > 0, epochs 1–2",
+                            f"fraction λ* > 0, epochs {half_ep[0]}–{half_ep[1]}", "first step with λ* > 0",
+                            f"median λ*, epochs {half_ep[0]}–{half_ep[1]}"], rows), ""]
     if regimes is not None:
         rows = []
         for s in regimes.surrogate.values:
