@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import torch
 import xarray as xr
 
 from ..memory.modern import DEFAULT_AVERAGE_FRACTION, DEFAULT_SINGLE_MAX

@@ -43,10 +43,10 @@ from ...core.devices import resolve_dtype
 from ...core.validation import check_real
 from ..dynamics import UnitType, register_units
 from ..modern import REFERENCES, SERIES_ATTRS as MODERN_SERIES_ATTRS, run as run_modern
-from ..modern_patterns import DEFAULT_CORRELATION, check_digits_size, check_ensemble, check_real_patterns, real_cue, \
-    real_patterns
+from ..modern_patterns import (DEFAULT_CORRELATION, check_digits_size, check_ensemble, check_real_patterns, real_cue,
+                               real_patterns)
 from ..options import Option
-from ..trajectory import SERIES_ATTRS, Trajectory, register_series
+from ..trajectory import Trajectory, register_series
 from . import register_model
 from .base import MemoryModel
 
