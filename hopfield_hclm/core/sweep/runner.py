@@ -9,6 +9,7 @@ computation itself stops the sweep with the grid point named.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -109,12 +110,24 @@ def _run_locked(spec: SweepSpec, out, config: ExecutorConfig, *, progress, max_r
     bar = _progress_bar(progress, total, finished)
     lost = worker_lost_errors()
     retries: dict[int, int] = {}
+    # the serial executor computes on submit: one unit at a time, so each is written before the next runs
+    # (a killed serial sweep keeps what it finished); pools get every unit at once to schedule freely
+    in_flight = 1 if config.kind == "serial" else len(units)
     try:
         while units:
             remaining = {u.flat: u for u in units}
             with open_executor(config) as pool:
-                futures = {pool.submit(compute_unit, spec.kind, u.args, config.threads): u for u in units}
-                pending = set(futures)
+                queue = iter(units)
+                futures: dict = {}
+                pending: set = set()
+
+                def fill() -> None:  # keep at most in_flight units submitted and not yet written
+                    for unit in itertools.islice(queue, max(0, in_flight - len(pending))):
+                        future = pool.submit(compute_unit, spec.kind, unit.args, config.threads)
+                        futures[future] = unit
+                        pending.add(future)
+
+                fill()
                 while pending:
                     ready, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in sorted(ready, key=lambda f: futures[f].flat):
@@ -137,6 +150,7 @@ def _run_locked(spec: SweepSpec, out, config: ExecutorConfig, *, progress, max_r
                             bar.update(1)
                         if callable(progress):
                             progress(finished, total, unit)
+                    fill()
             units = list(remaining.values())
             if units:
                 time.sleep(0.1)  # a pool broke: start a fresh one for the units it lost
