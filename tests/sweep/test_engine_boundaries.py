@@ -10,7 +10,13 @@ import hopfield_hclm
 from hopfield_hclm.core.sweep.kinds import ENTRY_POINT_GROUP, get_kind, kind_names
 
 CORE = pathlib.Path(hopfield_hclm.__file__).parent / "core"
-DOMAINS = ("memory", "hclm", "plots", "reports")
+#: every subpackage beside core/ (memory, hclm, attention, plots, reports, ...): core imports none of them
+DOMAINS = tuple(sorted(p.name for p in CORE.parent.iterdir()
+                       if p.is_dir() and p.name != "core" and (p / "__init__.py").exists()))
+
+
+def test_the_domains_are_found():
+    assert {"memory", "hclm", "attention", "plots", "reports"} <= set(DOMAINS)
 
 
 def _package_of(path: pathlib.Path) -> str:
@@ -58,8 +64,8 @@ def test_core_imports_no_domain():
 
 
 def test_the_domain_kinds_register_through_entry_points():
-    assert {"memory", "hclm"} <= set(kind_names())
-    assert get_kind("memory").name == "memory" and get_kind("hclm").name == "hclm"
+    assert {"memory", "hclm", "attention"} <= set(kind_names())
+    assert all(get_kind(name).name == name for name in ("memory", "hclm", "attention"))
     assert ENTRY_POINT_GROUP == "hopfield_hclm.kinds"
 
 
