@@ -185,8 +185,12 @@ def multiclass_metric_force(grad_entropy: torch.Tensor, model: nn.Module, x: tor
     Shapes: ``grad_entropy (parameter,)``, ``x (sample, input_dim)``, ``noise (sample, width)``. See
     the module docstring for ``G`` and the factor ``M_i``; the solve is :func:`~.force.metric_force`
     on the ``sample·K`` rows ``M_i J_i`` with weight K each (so that its ``1/(sample·K)`` becomes ``1/sample``).
+    NaN when the Jacobian, the logits or ``grad_entropy`` hold a non-finite value (a model whose outputs
+    overflowed on the probe batch; the training loop stops on non-finite training quantities itself).
     """
     jac, logits = output_jacobian(model, x, noise)
+    if not (torch.isfinite(jac).all() and torch.isfinite(logits).all() and torch.isfinite(grad_entropy).all()):
+        return torch.tensor(float("nan"), dtype=torch.float64)   # an overflowed probe: NaN, not a failed solve
     n, k, _ = jac.shape
     p = torch.softmax(logits.double(), dim=-1)
     sq = p.sqrt()

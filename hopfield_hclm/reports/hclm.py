@@ -202,15 +202,24 @@ def write_claims(root: str = ".") -> str | None:
     rows = evaluate_claims(regimes, dynamics, feedback)
     sources = [f"data/{n}.nc" for n, d in (("hclm_regimes", regimes), ("hclm_dynamics", dynamics),
                                            ("hclm_feedback", feedback)) if d is not None]
+    from . import hclm_tasks   # the same rows on the real-data tasks (issue 13), when their data exist
+
+    tasks = hclm_tasks.load_task_datasets(root)
+    per_task = hclm_tasks.task_claims(tasks)
+    columns = hclm_tasks.claims_columns(rows, per_task) if per_task else None
     path = os.path.join(root, "experiments", "hclm", "CLAIMS.md")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    text = claims_markdown(rows, sources=sources, regimes=regimes, dynamics=dynamics)
+    text = claims_markdown(rows, sources=sources + hclm_tasks.task_sources(tasks), regimes=regimes, dynamics=dynamics,
+                           columns=columns)
     notes = os.path.join(root, "experiments", "hclm", "notes.md")
     if os.path.exists(notes):   # hand-written discussion of the verdicts (what disagrees and why)
         text += "\n## Discussion\n\n" + open(notes).read().strip() + "\n"
     eps_note = _eps_claims_note(root)   # one generated sentence from the hclm_eps sensitivity study
     if eps_note:
         text += "\n" + eps_note + "\n"
+    tasks_text = hclm_tasks.claims_section(tasks, rows)
+    if tasks_text:
+        text += "\n" + tasks_text + "\n"
     with open(path, "w") as fh:
         fh.write(text)
     return path

@@ -312,7 +312,8 @@ def _regulariser_figure(task: str, datasets: dict[str, xr.Dataset], folder: str)
         ax.axhline(base, color="k", lw=0.8, ls=":", label="baseline (λ = 0)")
         best = min(ent, key=ent.get)
         ax.axhline(ent[best], color="tab:green", lw=0.8, ls="-.", label=f"log-det alone, best λ = {best:g}")
-        ax.set_xscale("log")
+        if reg in ("weight_decay", "sam"):   # grids spanning decades; dropout and smoothing are linear
+            ax.set_xscale("log")
         ax.set_xlabel(f"{reg.replace('_', ' ')} strength")
         ax.set_title(reg.replace("_", " "), fontsize=9)
     axes[0][0].set_ylabel(f"final test loss [nat] (mean of last {FINAL_WINDOW})")
@@ -369,6 +370,80 @@ def _root_of(folder: str) -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(folder)))
 
 
+def _diverged_cells(ds: xr.Dataset) -> list[str]:
+    last = int(ds.epoch[-1])
+    bad = (ds.completed_epochs < last).sum("trial")
+    out = []
+    for s in ds.surrogate.values:
+        for g in ds.regime.values:
+            for c in ds.coef.values:
+                n = int(bad.sel(surrogate=s, regime=g, coef=c))
+                if n:
+                    out.append(f"{s}/{g}/λ0 = {c:g} ({n} of {int(ds.sizes['trial'])})")
+    return out
+
+
+def findings(datasets: dict[str, xr.Dataset], per_task, synthetic: dict[str, str], comps) -> str:
+    """findings.md of hclm_tasks, every number from the data (written by :func:`tasks_body`)."""
+    lines = []
+    for task in TASKS:
+        if task not in datasets:
+            continue
+        ds = datasets[task]
+        b = ds.sel(surrogate=ENTROPY_SURROGATE, regime="fixed", coef=0.0)
+        test = b.test_loss.mean("trial")
+        best_ep = int(test.epoch[int(np.nanargmin(test.values))])
+        lines.append(
+            f"- **{task}, λ = 0 (no entropy term, no regulariser).** Final training loss "
+            f"{mean_sd(final(b.train_loss))} nat, test loss {mean_sd(final(b.test_loss))} (lowest seed-mean test "
+            f"loss {float(test.min()):.3g} at epoch {best_ep}), gap {mean_sd(final(b.gen_gap))}, test error "
+            f"{mean_sd(final(b.test_error))}, shifted test loss {mean_sd(final(b.test_loss_shift))}: "
+            + ("the regime overfits (test loss rises after its minimum)." if best_ep < int(ds.epoch[-1]) - FINAL_WINDOW
+               else "the test loss has not risen by the end of training, so this task overfits only through its gap."))
+        bad = _diverged_cells(ds)
+        if bad:
+            lines.append(f"- **{task}, diverged runs** (non-finite value; kept as NaN after the stop, dropped "
+                         "pairwise): " + "; ".join(bad) + ".")
+    if per_task:
+        keys = [r for r in synthetic] if synthetic else list(next(iter(per_task.values())))
+        same, differ = [], []
+        for k in keys:
+            vs = {"synthetic": synthetic.get(k), **{t: (per_task[t][k].verdict if k in per_task[t] else None)
+                                                    for t in per_task}}
+            (same if None not in vs.values() and len(set(vs.values())) == 1 else differ).append(
+                (k, "; ".join(f"{t} {v or 'not evaluated'}" for t, v in vs.items())))
+        decided = [(k, v) for k, v in same if "inconclusive" not in v]
+        lines.append(f"- **Verdicts across tasks.** {len(same)} of {len(keys)} CLAIMS.md rows have the same verdict on "
+                     "the synthetic task and on every real task: " + (", ".join(f"{k} ({v.split('; ')[0].split(' ', 1)[1]})"
+                                                                             for k, v in same) or "none")
+                     + f". Of these, {len(decided)} are decided the same way everywhere ("
+                     + (", ".join(k for k, _ in decided) or "none") + "); the rest are inconclusive everywhere, which "
+                     "says that no task decides them, not that they agree.")
+        if differ:
+            lines.append("- **Rows whose verdict changes with the task:** " + " · ".join(f"{k}: {v}" for k, v in differ)
+                         + ". With 3 seeds instead of 5 a 'supported' on the synthetic task can become 'inconclusive' "
+                           "on a real task for lack of power alone; a change between 'supported' and 'not supported' "
+                           "cannot.")
+    edge = []
+    for c in comps:
+        grid = REGULARIZER_GRIDS[c.regularizer]
+        if c.alone.label in (f"{min(grid):g}", f"{max(grid):g}"):
+            edge.append(f"{c.task} {c.regularizer.replace('_', ' ')} {c.alone.label}")
+        if c.entropy.label in (f"λ = {min(ENTROPY_GRID):g}", f"λ = {max(ENTROPY_GRID):g}"):
+            edge.append(f"{c.task} log-det {c.entropy.label}")
+    if edge:
+        lines.append("- **Selected at the edge of a pre-chosen grid** (a better strength may lie outside it, so the "
+                     "arm may be under-tuned): " + "; ".join(dict.fromkeys(edge)) + ".")
+    for task in TASKS:
+        rows = [c for c in comps if c.task == task]
+        if rows:
+            lines.append(f"- **{task}, regularisers** (selected by validation loss; test loss / gap): " + "; ".join(
+                f"{c.regularizer.replace('_', ' ')} ({c.alone.label}) vs log-det ({c.entropy.label}): "
+                f"{c.entropy_words[0]} / {c.entropy_words[1]}, the term {c.add_words[0]} / {c.add_words[1]} "
+                f"at λ = {COMBINED_COEF:g}" for c in rows) + ".")
+    return "\n".join(lines) + "\n"
+
+
 @register(NAME)
 def tasks_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     """REPORT.md body of hclm_tasks: criterion, per-task results and verdicts, regulariser comparison, figures."""
@@ -386,6 +461,8 @@ def tasks_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
              "'synthetic' is CLAIMS.md's own verdict (5 seeds, 40 epochs).", "",
              _claims_table(per_task, synthetic), ""]
     comps = regulariser_comparisons(datasets)
+    with open(os.path.join(folder, "findings.md"), "w") as fh:
+        fh.write(findings(datasets, per_task, synthetic, comps))
     if comps:
         text += ["## Regularisers beside the entropy term", "",
                  "Final test loss, mean ± s.d. over seeds, at each arm's selected point; differences are paired "
@@ -413,4 +490,40 @@ def tasks_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
             details.append(f"- **{key}** ({r.verdict}): " + " | ".join(
                 f"{p.name}: " + "; ".join(c.line() for c in p.conditions) for p in r.points))
         text += [f"### {task}: conditions behind each verdict", ""] + details + [""]
+    return "\n".join(text)
+
+
+# ------------------------------------------------------------------------------------- CLAIMS.md
+
+
+def task_sources(datasets: dict[str, xr.Dataset]) -> list[str]:
+    """``data/hclm_tasks-<key>.nc`` names of the parts present, for CLAIMS.md's source line."""
+    return [f"data/{NAME}-{key}.nc" for key in sorted(datasets)]
+
+
+def claims_section(datasets: dict[str, xr.Dataset], rows) -> str:
+    """CLAIMS.md's generated section on the real tasks: how to read the per-task columns, how many
+    verdicts are the same on every task, and the regulariser comparison table ('' without task data)."""
+    per_task = task_claims(datasets)
+    if not per_task:
+        return ""
+    vs = {r.key: {"synthetic": r.verdict, **{t: (per_task[t][r.key].verdict if r.key in per_task[t] else None)
+                                             for t in per_task}} for r in rows}
+    same = [k for k, v in vs.items() if None not in v.values() and len(set(v.values())) == 1]
+    differ = [k for k in vs if k not in same]
+    n_seeds = {t: int(datasets[t].sizes["trial"]) for t in per_task}
+    text = ["## Across tasks (generated from data/hclm_tasks*.nc)", "",
+            "The columns after 'previous report → now' are each row's verdict recomputed by `evaluate_claims` on the "
+            "real-data tasks of experiments/hclm_tasks (" + ", ".join(f"{t}: {n_seeds[t]} seeds" for t in per_task)
+            + "); the verdict column before them is the synthetic task's. " + TASKS_CRITERION, "",
+            f"**Same verdict on every task:** {len(same)} of {len(vs)} rows ({', '.join(same) or 'none'}), of which "
+            f"decided (supported or not supported everywhere): "
+            f"{', '.join(k for k in same if vs[k]['synthetic'] != 'inconclusive') or 'none'}; "
+            f"**different on at least one task:** {', '.join(differ) or 'none'}. A row inconclusive everywhere is "
+            "undecided on every task, not confirmed.", ""]
+    comps = regulariser_comparisons(datasets)
+    if comps:
+        text += ["## Regularisers beside the entropy term (generated from data/hclm_tasks*.nc)", "", REG_CRITERION, "",
+                 comparison_table(comps), "",
+                 "Figures and the per-task tables: [experiments/hclm_tasks/REPORT.md](../hclm_tasks/REPORT.md).", ""]
     return "\n".join(text)

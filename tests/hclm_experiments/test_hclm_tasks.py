@@ -111,3 +111,20 @@ def test_across_tasks_line():
     assert ht.across_tasks({"synthetic": "supported", "digits": "supported"}) == "same on all 2 tasks: supported"
     line = ht.across_tasks({"synthetic": "supported", "digits": "inconclusive", "mnist1d": None})
     assert line == "differs: synthetic supported; digits inconclusive (not evaluated on mnist1d)"
+
+
+def test_claims_markdown_gains_a_column_per_task_and_an_across_task_line(study):
+    from hopfield_hclm.reports.claims import claims_markdown, evaluate_claims
+
+    root, _ = study
+    ds = {"mnist1d": xr.load_dataset(root / "data" / "hclm_tasks-mnist1d.nc", engine="h5netcdf")}
+    regimes, dyn = ht.task_views(ds["mnist1d"])
+    rows = evaluate_claims(regimes, dyn)              # stands in for the synthetic rows
+    per_task = ht.task_claims(ds)
+    header, cells = ht.claims_columns(rows, per_task)
+    assert header == ["mnist1d verdict", "same across tasks?"]
+    assert all(cells[r.key][1].startswith("same on all 2 tasks") for r in rows)   # identical data -> same verdicts
+    text = claims_markdown(rows, sources=["x"], columns=(header, cells))
+    table = [line for line in text.splitlines() if line.startswith("| A1 |")][0]
+    assert table.count("|") == 10 and "verdict (synthetic task)" in text and "- across tasks: mnist1d verdict" in text
+    assert "Same verdict on every task:" in ht.claims_section(ds, rows)
