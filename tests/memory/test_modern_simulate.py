@@ -160,3 +160,14 @@ def test_single_pattern():
     assert np.allclose(ds.overlap.isel(time=slice(1, None)), 1.0)       # P = 1: one step lands on the pattern
     assert np.allclose(ds.separation.values, ds.separation.values[:, :1])   # recorded as xi0.xi0 (no competitor)
     assert ds.separation.values[0, 0] == pytest.approx(8.0)             # binary target: xi0.xi0 = N
+
+
+def test_device_agrees_with_cpu(device):
+    # inputs are drawn on the CPU and moved, so a CUDA run differs from the CPU run only by float rounding
+    kw = dict(BASE, update="continuous", dt=0.25, method="rk4", ensemble="spherical", cue_overlap=0.6, trials=4,
+              seed=5, dtype="float64")
+    ref = hh.memory.simulate(**kw, device="cpu")
+    ds = hh.memory.simulate(**kw, device=device)
+    for name in REAL_SERIES:
+        np.testing.assert_allclose(ds[name].values, ref[name].values, rtol=1e-9, atol=1e-11, err_msg=name)
+    assert ds.attrs["source"].count(device.split(":")[0]) >= 1
