@@ -119,7 +119,7 @@ def test_energy_never_increases_under_synchronous_updates(beta):
     for _ in range(30):
         x = mh.hopfield_update(x, xi, beta)
         e = mh.energy(x, xi, beta)
-        # CCCP (Yuille & Rangarajan 2003; Ramsauer et al. 2021 Theorem 1): E(f(x)) <= E(x); round-off slack only
+        # CCCP (Yuille & Rangarajan 2003; as in Ramsauer et al. 2021): E(f(x)) <= E(x); round-off slack only
         assert bool((e <= e_prev + 1e-12 * (1 + e_prev.abs())).all())
         assert bool((e >= -1e-12).all())
         e_prev = e
