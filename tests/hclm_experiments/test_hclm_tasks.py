@@ -1,6 +1,8 @@
 """The hclm_tasks study at toy size through the sweep engine and its report, plus planted-data checks of the
 regulariser comparison and the across-task line (the full study's code path, a few seconds)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -42,7 +44,7 @@ def test_study_runs_and_exports_small_files(study):
     assert np.isfinite(ds.val_loss).all()
     reg = xr.load_dataset(root / "data" / "hclm_tasks-reg_sam_mnist1d.nc", engine="h5netcdf")
     assert list(reg.regularizer_strength.values) == [0.05]
-    text = open(path).read()
+    text = Path(path).read_text()
     for piece in ("## Criterion", "## Verdicts per task", "## Regularisers beside the entropy term",
                   "regularisers_mnist1d.png", "same across tasks?", "A1"):
         assert piece in text, piece
