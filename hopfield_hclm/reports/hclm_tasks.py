@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .builder import EXPORT_FILTERS, experiment_parts, markdown_table, register
+from .builder import EXPORT_FILTERS, TITLES, experiment_parts, markdown_table, register
 from .claims import (
     FINAL_WINDOW,
     SUPPORTED,
@@ -129,6 +129,8 @@ def _export(ds: xr.Dataset) -> xr.Dataset:
 
 
 EXPORT_FILTERS[NAME] = _export
+TITLES[NAME] = ("HCLM beyond one synthetic task: the §8 study on digits and MNIST-1D, and the entropy term beside "
+                "standard regularisers")
 
 
 def task_views(ds: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset | None]:

@@ -45,6 +45,7 @@ def test_study_runs_and_exports_small_files(study):
     reg = xr.load_dataset(root / "data" / "hclm_tasks-reg_sam_mnist1d.nc", engine="h5netcdf")
     assert list(reg.regularizer_strength.values) == [0.05]
     text = Path(path).read_text()
+    assert text.startswith("# HCLM beyond one synthetic task")       # the experiment's title, not its first part's
     for piece in ("## Criterion", "## Verdicts per task", "## Regularisers beside the entropy term",
                   "regularisers_mnist1d.png", "same across tasks?", "A1"):
         assert piece in text, piece
