@@ -59,6 +59,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..core.batching import batch_invariant_bmm
 from ..core.devices import resolve_device, resolve_dtype
 from ..core.validation import check_choice, check_int, check_real
 from .trajectory import GRADED_SERIES, Trajectory, record_times
@@ -159,14 +160,14 @@ class _GradedField:
         if self.shared and not self.batch_invariant:
             return phi @ self.xi_t
         xi_t = self.xi_t.expand(phi.shape[0], -1, -1) if self.shared else self.xi_t
-        return torch.bmm(phi.unsqueeze(1), xi_t).squeeze(1)
+        return batch_invariant_bmm(phi.unsqueeze(1), xi_t).squeeze(1)
 
     def _backward(self, c: torch.Tensor) -> torch.Tensor:
         """``c @ xi``: ``(trial, pattern) -> (trial, neuron)``."""
         if self.shared and not self.batch_invariant:
             return c @ self.xi
         xi = self.xi.expand(c.shape[0], -1, -1) if self.shared else self.xi
-        return torch.bmm(c.unsqueeze(1), xi).squeeze(1)
+        return batch_invariant_bmm(c.unsqueeze(1), xi).squeeze(1)
 
     def overlaps(self, phi: torch.Tensor) -> torch.Tensor:
         """``m = phi xi^T / N``, shape ``(trial, pattern)``."""

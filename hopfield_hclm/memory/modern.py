@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..core.batching import batch_invariant_bmm
 from ..core.validation import check_int, check_real
 
 #: names of the end-state classes, indexed by the integer codes of :func:`classify_end_state`
@@ -324,8 +325,9 @@ class _Network:
         self.beta = beta
         self.count = patterns.shape[1]
         self.neurons = patterns.shape[2]
-        # (trial, 1, N) @ (trial, N, P) and (trial, 1, P) @ (trial, P, N): each trial's result is bit-identical
-        # whatever the batch it runs in (the (trial, P, N) @ (trial, N, 1) form is not, measured on CPU)
+        # (trial, 1, N) @ (trial, N, P) and (trial, 1, P) @ (trial, P, N) through batch_invariant_bmm: each
+        # trial's result is bit-identical whatever the batch it runs in (the (trial, P, N) @ (trial, N, 1) form
+        # is not, measured on CPU; plain bmm is not for a batch of one with several threads)
         self.xi = patterns.expand(trials, -1, -1)
         self.xi_t = self.xi.transpose(1, 2)
         norms = torch.linalg.vector_norm(patterns, dim=-1)                      # (trial|1, P)
@@ -353,10 +355,10 @@ class _Network:
         self.fused = bool((self.beta * self.norm_bound.max() * radius * 4000.0 < big).item())
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.bmm(x.unsqueeze(1), self.xi_t).squeeze(1)                  # (trial, P)
+        return batch_invariant_bmm(x.unsqueeze(1), self.xi_t).squeeze(1)                  # (trial, P)
 
     def readout(self, p: torch.Tensor) -> torch.Tensor:
-        return torch.bmm(p.unsqueeze(1), self.xi).squeeze(1)                    # (trial, N)
+        return batch_invariant_bmm(p.unsqueeze(1), self.xi).squeeze(1)                    # (trial, N)
 
     def update(self, x: torch.Tensor) -> torch.Tensor:
         s = self.scores(x)
