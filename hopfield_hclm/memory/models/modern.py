@@ -32,7 +32,6 @@ through sweeps like the others).  Time: steps (sync) or time constants (continuo
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 
@@ -48,7 +47,7 @@ from ..modern_patterns import (DEFAULT_CORRELATION, check_digits_size, check_ens
 from ..options import Option
 from ..trajectory import Trajectory, register_series
 from . import register_model
-from .base import MemoryModel
+from .base import MAX_EXPONENTIAL_EXPONENT, ExponentialLoad, MemoryModel
 
 #: Default inverse temperature β.
 DEFAULT_BETA = 1.0
@@ -56,8 +55,8 @@ DEFAULT_BETA = 1.0
 DEFAULT_CUE_OVERLAP = 0.8
 #: Default pattern ensemble.
 DEFAULT_ENSEMBLE = "binary"
-#: Largest ``load * neurons`` accepted (P = round(exp(load N))).
-MAX_EXPONENT = 40.0
+#: Largest ``load * neurons`` accepted (P = round(exp(load N))), the exponential model's limit.
+MAX_EXPONENT = MAX_EXPONENTIAL_EXPONENT
 
 #: series of the real units, in recording order (names of :data:`hopfield_hclm.memory.modern.SERIES` + separation)
 REAL_SERIES: tuple[str, ...] = ("overlap", "max_other_overlap", "energy", "attention_entropy", "effective_patterns",
@@ -76,7 +75,7 @@ for _name, (_long, _units) in _NEW_SERIES.items():
 
 
 @dataclass(frozen=True)
-class Modern(MemoryModel):
+class Modern(ExponentialLoad, MemoryModel):
     """Modern Hopfield network: inverse temperature ``beta``, pattern ``ensemble`` and its ``correlation``."""
 
     beta: float = DEFAULT_BETA
@@ -95,16 +94,6 @@ class Modern(MemoryModel):
     def validate(self) -> None:
         self._set("beta", check_real("beta", self.beta, low=0.0, low_open=True))
         self._set("correlation", check_ensemble(self.ensemble, self.correlation))
-
-    def pattern_count(self, neurons: int, load: float) -> int:
-        if load * neurons > MAX_EXPONENT:
-            raise ValueError(f"load must satisfy load * neurons <= {MAX_EXPONENT:g} for model='modern' "
-                             f"(P = round(exp(load N))); got load * neurons = {load * neurons:g}; "
-                             f"pass patterns=P to give the count directly")
-        return round(math.exp(load * neurons))
-
-    def realised_load(self, neurons: int, patterns: int) -> float:
-        return math.log(patterns) / neurons
 
 
 class RealUnits(UnitType):
