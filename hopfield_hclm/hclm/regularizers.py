@@ -59,6 +59,14 @@ _RANGES = {
 }
 
 
+def _strength_if(name: str) -> property:
+    """Read-only ``float`` property: the arm's ``strength`` when the arm is regulariser ``name``, else 0."""
+    def strength(self) -> float:
+        return self.strength if self.name == name else 0.0
+
+    return property(strength, doc=f"strength of {name!r} (0 when the arm is another regulariser)")
+
+
 @dataclass(frozen=True)
 class Regularizer:
     """A validated regulariser arm: ``name`` (one of :data:`REGULARIZERS` or None) and ``strength``.
@@ -70,24 +78,10 @@ class Regularizer:
     name: str | None = None
     strength: float = 0.0
 
-    def _of(self, name: str) -> float:
-        return self.strength if self.name == name else 0.0
-
-    @property
-    def weight_decay(self) -> float:
-        return self._of("weight_decay")
-
-    @property
-    def dropout(self) -> float:
-        return self._of("dropout")
-
-    @property
-    def sam_rho(self) -> float:
-        return self._of("sam")
-
-    @property
-    def label_smoothing(self) -> float:
-        return self._of("label_smoothing")
+    weight_decay = _strength_if("weight_decay")
+    dropout = _strength_if("dropout")
+    sam_rho = _strength_if("sam")
+    label_smoothing = _strength_if("label_smoothing")
 
 
 def make_regularizer(regularizer: str | None = None, regularizer_strength: float = 0.0) -> Regularizer:
