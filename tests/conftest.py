@@ -1,4 +1,4 @@
-"""Shared fixtures: devices (CUDA skipped where absent), a non-interactive matplotlib backend."""
+"""Shared fixtures: devices (CUDA skipped where absent), one torch thread, a non-interactive matplotlib backend."""
 
 import os
 
@@ -17,3 +17,14 @@ DEVICES = [
 def device(request):
     """Every device the test should run on; CUDA is skipped cleanly where no GPU exists."""
     return request.param
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch intra-op thread for the test, the previous count restored after it. Test folders of tiny
+    models make it autouse: on a shared 2-core machine torch's threads only contend (measured: 10x slower
+    with 2 threads under load)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

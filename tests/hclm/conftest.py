@@ -2,12 +2,8 @@
 intra-op threads only contend (measured: 10× slower with 2 threads under load)."""
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _single_threaded(one_torch_thread):
+    """Every HCLM test runs on one torch thread (``one_torch_thread``, tests/conftest.py)."""
