@@ -38,22 +38,7 @@ title = "tiny"
 seed = 1
 trials = 1
 [base]
-keys = 16
-values = 4
-noise = 1
-layers = 1
-heads = 1
-d_model = 16
-d_mlp = 16
-train_pairs = 3
-steps = 120
-epochs = 2
-batch = 32
-lr = 0.01
-monitor_sequences = 64
-sequences = 64
-probe_sequences = 96
-chunk = 32
+{base}
 [axes]
 shift = ["none", "repeated"]
 pairs = [2, 6]
@@ -61,9 +46,11 @@ pairs = [2, 6]
 
 
 @pytest.fixture(scope="module")
-def tiny_sweep(tmp_path_factory):
+def tiny_sweep(tmp_path_factory, tiny):
+    """The sweep of CONFIG whose base is the ``tiny`` model and EVAL, the settings of the direct runs."""
+    base = "\n".join(f"{key} = {value!r}" for key, value in {**tiny, **EVAL}.items())
     out = tmp_path_factory.mktemp("sweep")
-    return run_sweep(loads_spec(CONFIG), out / "a.zarr", executor="serial", progress=False), out
+    return run_sweep(loads_spec(CONFIG.format(base=base)), out / "a.zarr", executor="serial", progress=False), out
 
 
 def test_tiny_sweep_through_the_kind(tiny_sweep, tiny):
