@@ -17,26 +17,10 @@ on a shared machine).  RK4 is reported per stage (one step is four field evaluat
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
-
 import torch
+from _timing import device_and_dtype, paired_medians, print_table, shape_parser
 
 from hopfield_hclm.memory.graded import integrate
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _timed(fn, device: torch.device) -> float:
-    _sync(device)
-    start = time.perf_counter()
-    fn()
-    _sync(device)
-    return time.perf_counter() - start
 
 
 def bench_shape(trials: int, patterns: int, neurons: int, *, device: torch.device, dtype: torch.dtype,
@@ -72,47 +56,19 @@ def bench_shape(trials: int, patterns: int, neurons: int, *, device: torch.devic
         "euler n=1 batch_invariant": (run(xi, batch_invariant=True), bare_mm),
         "rk4 n=1 (per stage)": (run(xi, method="rk4"), bare_mm),
     }
-    times = {name: ([], []) for name in variants}
-    for fn_pair in variants.values():  # warm-up
-        fn_pair[0]()
-        fn_pair[1]()
-    for _ in range(repeats):
-        for name, (step_fn, bare_fn) in variants.items():
-            times[name][0].append(_timed(step_fn, device))
-            times[name][1].append(_timed(bare_fn, device))
-    rows = []
-    for name, (step_times, bare_times) in times.items():
-        stages = 4 if name.startswith("rk4") else 1
-        ratios = [b * stages / s for s, b in zip(step_times, bare_times)]
-        rows.append((name, statistics.median(step_times) / (steps * stages), statistics.median(bare_times) / steps,
-                     statistics.median(ratios)))
-    return rows
+    return paired_medians(variants, device, steps=steps, repeats=repeats,
+                          stages={name: 4 for name in variants if name.startswith("rk4")})
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--shapes", nargs="+", default=["64x100x1000", "256x200x500"],
-                        help="TRIALSxPATTERNSxNEURONS")
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser = shape_parser(__doc__, shapes=["64x100x1000", "256x200x500"], steps=30)
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
-    dtype = getattr(torch, args.dtype)
+    device, dtype = device_and_dtype(args)
     print(f"graded step vs bare matmul/bmm; device {device}, dtype {args.dtype}, torch {torch.__version__}, "
           f"threads {torch.get_num_threads()}, {args.steps} steps x {args.repeats} repeats (medians)")
-    header = f"{'trial x pattern x neuron':>26} | {'variant':<30} | {'step (ms)':>10} | {'bare (ms)':>10} | {'ratio':>6}"
-    print(header)
-    print("-" * len(header))
-    for shape in args.shapes:
-        trials, patterns, neurons = (int(v) for v in shape.split("x"))
-        for name, step, bare, ratio in bench_shape(trials, patterns, neurons, device=device, dtype=dtype,
-                                                   steps=args.steps, repeats=args.repeats):
-            print(f"{shape:>26} | {name:<30} | {step * 1e3:10.4f} | {bare * 1e3:10.4f} | {ratio:6.2f}")
+    print_table(args.shapes, lambda trials, patterns, neurons: bench_shape(
+        trials, patterns, neurons, device=device, dtype=dtype, steps=args.steps, repeats=args.repeats),
+        variant_width=30, reference="bare")
 
 
 if __name__ == "__main__":

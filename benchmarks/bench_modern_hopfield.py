@@ -36,26 +36,10 @@ Peers, run in the same process when importable:
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
-
 import torch
+from _timing import device_and_dtype, paired_medians, print_table, shape_parser
 
 from hopfield_hclm.memory.modern import run
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _timed(fn, device: torch.device) -> float:
-    _sync(device)
-    start = time.perf_counter()
-    fn()
-    _sync(device)
-    return time.perf_counter() - start
 
 
 def _hflayers(neurons: int, beta: float):
@@ -118,52 +102,23 @@ def bench_shape(trials: int, patterns: int, neurons: int, *, device: torch.devic
                     x = hop((xi, x, xi))
         # here the ratio is time(hopfield-layers) / time(ours): above 1 means this runner is faster
         variants["ours vs hopfield-layers (its / ours)"] = (runner(xi), hopfield_layers)
-    times = {name: ([], []) for name in variants}
-    for step_fn, bare_fn in variants.values():  # warm-up
-        step_fn()
-        bare_fn()
-    for _ in range(repeats):
-        for name, (step_fn, bare_fn) in variants.items():
-            times[name][0].append(_timed(step_fn, device))
-            times[name][1].append(_timed(bare_fn, device))
-    rows = []
-    for name, (step_times, bare_times) in times.items():
-        ratios = [b / s for s, b in zip(step_times, bare_times)]
-        rows.append((name, statistics.median(step_times) / steps, statistics.median(bare_times) / steps,
-                     statistics.median(ratios)))
-    return rows
+    return paired_medians(variants, device, steps=steps, repeats=repeats)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--shapes", nargs="+", default=["64x4096x64", "16x65536x16", "256x1024x256"],
-                        help="TRIALSxPATTERNSxNEURONS")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser = shape_parser(__doc__, shapes=["64x4096x64", "16x65536x16", "256x1024x256"], steps=20)
     parser.add_argument("--beta", type=float, default=1.0)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
-    dtype = getattr(torch, args.dtype)
+    device, dtype = device_and_dtype(args)
     print(f"modern Hopfield step vs bare matmul-softmax-matmul; device {device}, dtype {args.dtype}, torch "
           f"{torch.__version__}, threads {torch.get_num_threads()}, {args.steps} steps x {args.repeats} repeats "
           f"(medians), beta {args.beta:g}")
     if _hflayers(2, 1.0) is None:
         print("hopfield-layers: `hflayers` is not importable (not on PyPI; put its source on PYTHONPATH) -- skipped")
     print("amtutorial (JAX): not benchmarked (needs JAX; energy-gradient formulation, not the same work) -- skipped")
-    header = (f"{'trial x pattern x neuron':>26} | {'variant':<36} | {'step (ms)':>10} | {'ref. (ms)':>10} | "
-              f"{'ratio':>6}")
-    print(header)
-    print("-" * len(header))
-    for shape in args.shapes:
-        trials, patterns, neurons = (int(v) for v in shape.split("x"))
-        for name, step, bare, ratio in bench_shape(trials, patterns, neurons, device=device, dtype=dtype,
-                                                   steps=args.steps, repeats=args.repeats, beta=args.beta):
-            print(f"{shape:>26} | {name:<36} | {step * 1e3:10.4f} | {bare * 1e3:10.4f} | {ratio:6.2f}")
+    print_table(args.shapes, lambda trials, patterns, neurons: bench_shape(
+        trials, patterns, neurons, device=device, dtype=dtype, steps=args.steps, repeats=args.repeats, beta=args.beta),
+        variant_width=36, reference="ref.")
 
 
 if __name__ == "__main__":
