@@ -50,6 +50,7 @@ import numbers
 import numpy as np
 import xarray as xr
 
+from ..core.attrs import annotate
 from ..core.validation import check_real
 
 DEFAULT_FINAL_WINDOW: float = 0.1
@@ -310,9 +311,7 @@ def transient_summary(
     summary["readout_time"] = ((), t_read)
     summary = summary.assign_coords(threshold=("threshold", thetas) if thetas.ndim else thetas)
     time_units = str(ds["time"].attrs.get("units", "1"))
-    for name, (long_name, units) in _attrs(time_units).items():
-        if name in summary.variables:
-            summary[name].attrs.update(long_name=long_name, units=units)
+    annotate(summary, _attrs(time_units))
     for name in ("final_overlap", "final_spread", "settled"):
         summary[name].attrs["final_window"] = final_window
     summary["settled"].attrs["settle_tolerance"] = settle_tolerance

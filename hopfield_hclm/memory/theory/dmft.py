@@ -48,7 +48,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-from ...core.attrs import global_attrs
+from ...core.attrs import annotate, global_attrs
 from ...core.devices import check_memory, resolve_device, resolve_dtype
 from ...core.validation import check_choice, check_int, check_real
 
@@ -586,9 +586,7 @@ def _to_dataset(cfg, solver, xs, phis, overlap, corr, resp, energy_nc, residuals
         "time2": ("second time argument", "1"),
         "iteration": ("fixed-point iteration number", "1"),
     }
-    for name, (long_name, units) in meta.items():
-        if name in ds.variables:
-            ds[name].attrs.update(long_name=long_name, units=units)
+    annotate(ds, meta)
     ds.attrs.update(global_attrs(
         title=f"DMFT of graded order-{cfg.order} dynamics, load {cfg.load:g}, gain {cfg.gain:g}",
         config={"kind": "dmft", **asdict(cfg)}, references=REFERENCES, device=cfg.device, dtype=cfg.dtype,
