@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from ..attention.sweep_kind import export_filter
+from ..core.windows import at_first, at_last, between, first_label
 from .builder import EXPORT_FILTERS, markdown_table, register
 from .claims import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Interval, mean_interval
 
@@ -116,9 +117,9 @@ def evaluate_criterion(ds: xr.Dataset) -> CriterionResult:
         for pairs in ds["pairs"].values.tolist():
             p = ds.sel(shift=shift, pairs=pairs)
             gap = mean_interval(held_out_gap(p["overlap_half"].transpose("trial", "half", "time").values))
-            mean_over = p["overlap"].mean("trial").values
-            best = 1 + int(np.argmax(mean_over[1:]))
-            best_acc = mean_interval(p["probe_accuracy"].isel(time=best).values)
+            after_embedding = between(p["overlap"].mean("trial"), "time", start=first_label(p, "time") + 1)
+            best = after_embedding["time"].values[int(np.argmax(after_embedding.values))]
+            best_acc = mean_interval(p["probe_accuracy"].sel(time=best).values)
             acc = mean_interval(p["model_accuracy"].values)
             frac = mean_interval(p["correct_nonretrieval_fraction"].values)
             points.append(PointVerdict(shift=str(shift), pairs=int(pairs), counted=_counted(str(shift), int(pairs)),
@@ -148,6 +149,11 @@ def _values(ds: xr.Dataset) -> int:
     import json
 
     return int(json.loads(ds.attrs["config"])["base"].get("values", 16))
+
+
+def _after_first_epoch(da: xr.DataArray) -> xr.DataArray:
+    """The epochs labelled after the first label (before any step: no change, NaN)."""
+    return between(da, "epoch", start=first_label(da, "epoch") + 1)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -254,8 +260,8 @@ def training_figure(ds: xr.Dataset):
     axes[1].errorbar(epoch, m, yerr=se, marker="o", ms=3, capsize=2, color="k")
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("monitor accuracy")
-    pred = ds["entropy_change_predicted"].isel(epoch=slice(1, None))
-    meas = ds["entropy_change_measured"].isel(epoch=slice(1, None))
+    pred = _after_first_epoch(ds["entropy_change_predicted"])
+    meas = _after_first_epoch(ds["entropy_change_measured"])
     lim = float(max(abs(pred).max(), abs(meas).max())) * 1.1
     axes[2].plot([-lim, lim], [-lim, lim], color="0.6", lw=1)
     for t in range(ds.sizes["trial"]):
@@ -316,7 +322,7 @@ def _readout_section(ds: xr.Dataset) -> list[str]:
             cells = [f"{float(p['overlap'].sel(time=t)):.3f} ({float(p['probe_accuracy'].sel(time=t)):.2f})"
                      for t in times]
             guess = (1 + (pairs - 1) / values) / pairs
-            rows.append([shift, pairs, *cells, float(p["lens_accuracy"].isel(time=1)), float(p["model_accuracy"]),
+            rows.append([shift, pairs, *cells, float(p["lens_accuracy"].sel(time=1)), float(p["model_accuracy"]),
                          guess, float(p["mean_peak_time"]), float(p["peak_before_last"]),
                          float(p["mean_readout_loss_fixed"])])
     lines.append(markdown_table(["shift", "pairs", *[f"l = {t}" for t in times], "lens acc. l = 1", "model acc.",
@@ -387,12 +393,12 @@ def _training_section(ds: xr.Dataset) -> list[str]:
                      float(p["entropy_change_measured"])])
     lines.append(markdown_table(["epoch", "monitor acc.", *[f"H layer {layer}" for layer in ds["layer"].values],
                                  "injection", "‖∇H‖", "λ*", "Σ⟨∇H,Δθ⟩", "Σ measured ΔH"], rows))
-    pred = ds["entropy_change_predicted"].isel(epoch=slice(1, None)).values.ravel()
-    meas = ds["entropy_change_measured"].isel(epoch=slice(1, None)).values.ravel()
-    total_p = ds["entropy_change_predicted"].isel(epoch=slice(1, None)).sum("epoch").values
-    total_m = ds["entropy_change_measured"].isel(epoch=slice(1, None)).sum("epoch").values
-    h0 = ds["train_head_entropy"].isel(epoch=0).mean(("layer", "head")).values
-    h_end = ds["train_head_entropy"].isel(epoch=-1).mean(("layer", "head")).values
+    pred = _after_first_epoch(ds["entropy_change_predicted"]).values.ravel()
+    meas = _after_first_epoch(ds["entropy_change_measured"]).values.ravel()
+    total_p = _after_first_epoch(ds["entropy_change_predicted"]).sum("epoch").values
+    total_m = _after_first_epoch(ds["entropy_change_measured"]).sum("epoch").values
+    h0 = at_first(ds["train_head_entropy"], "epoch").mean(("layer", "head")).values
+    h_end = at_last(ds["train_head_entropy"], "epoch").mean(("layer", "head")).values
     corr = float(np.corrcoef(pred, meas)[0, 1])
     lines += ["", f"First-order flow over all {pred.size} (model, epoch) sums: correlation {corr:.3f} between "
               f"predicted and measured; whole-run totals predicted {np.mean(total_p):.3f} ± {np.std(total_p, ddof=1):.3f} "

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from ..core.windows import at_first, head, span
 from .builder import EXPORT_FILTERS, TITLES, experiment_parts, markdown_table, register
 from .claims import (
     FINAL_WINDOW,
@@ -120,7 +121,7 @@ def _export(ds: xr.Dataset) -> xr.Dataset:
     out = ds.drop_vars(drop)
     if "step" in out.dims:
         spe = int(out.sizes["step"]) // int(out.sizes["epoch"])
-        out = out.isel(step=slice(0, min(DYN_EPOCHS * spe, int(out.sizes["step"]))))
+        out = head(out, "step", DYN_EPOCHS * spe)
     for v in out.data_vars:
         if out[v].dtype == np.float64 and v not in FLOAT64:
             out[v] = out[v].astype(np.float32)
@@ -146,10 +147,10 @@ def task_views(ds: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset | None]:
     if not step_vars:
         return regimes, None
     spe = int(ds.sizes["step"]) // int(ds.sizes["epoch"]) if "step_epoch" not in ds.coords else \
-        int((ds.step_epoch == ds.step_epoch[0]).sum())
-    n_ep = min(DYN_EPOCHS, int(ds.sizes["epoch"]))
+        int((ds.step_epoch == at_first(ds.step_epoch, "step").item()).sum())
+    n_ep = min(DYN_EPOCHS, span(ds, "epoch"))
     coefs = [c for c in DYN_COEFS if c in ds.coef.values]
-    dyn = ds.sel(coef=coefs).isel(epoch=slice(0, n_ep), step=slice(0, n_ep * spe))
+    dyn = head(head(ds.sel(coef=coefs), "epoch", n_ep), "step", n_ep * spe)
     dyn.attrs = dict(ds.attrs)
     return regimes, dyn
 

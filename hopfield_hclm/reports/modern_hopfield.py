@@ -19,6 +19,7 @@ import os
 import numpy as np
 import xarray as xr
 
+from ..core.windows import at_first, at_last
 from ..memory.modern import DEFAULT_AVERAGE_FRACTION, DEFAULT_SINGLE_MAX
 from ..memory.theory import modern as theory
 from .builder import EXPORT_FILTERS, markdown_table, register
@@ -39,8 +40,8 @@ def export(ds: xr.Dataset) -> xr.Dataset:
     :data:`_END` at the last record (``<name>_end``) and of :data:`_CUE` at the cue (``<name>_cue``, the
     readout of the first attention step); the separation per trial.  Everything else is dropped."""
     out = xr.Dataset(coords={k: v for k, v in ds.coords.items()}, attrs=dict(ds.attrs))
-    last = ds.isel(time=-1, drop=True)
-    first = ds.isel(time=0, drop=True)
+    last = at_last(ds, "time").drop_vars("time")
+    first = at_first(ds, "time").drop_vars("time")
 
     def put(name, var, long_name):
         attrs = dict(var.attrs)
@@ -90,7 +91,7 @@ def end_classes(ds: xr.Dataset, *, single_max: float = DEFAULT_SINGLE_MAX,
     count = _pattern_counts(ds).astype(float)
     single = neff < single_max
     average = neff >= np.maximum(single_max, average_fraction * count)
-    closer = ds["overlap"].isel(time=-1, drop=True) > ds["max_other_overlap_end"].fillna(-np.inf)
+    closer = at_last(ds["overlap"], "time").drop_vars("time") > ds["max_other_overlap_end"].fillna(-np.inf)
     code = xr.where(single, xr.where(closer, 0, 1), xr.where(average, 3, 2))
     return code.where(neff.notnull(), -1).astype(int)
 
@@ -233,7 +234,7 @@ def size_figure(datasets: dict[str, xr.Dataset], folder: str) -> tuple[str, str]
     curves: dict[str, dict[int, tuple[np.ndarray, ...]]] = {"spherical": {}, "gaussian": {}}
 
     def by_overlap(d: xr.Dataset) -> np.ndarray:
-        m = d["overlap"].isel(time=-1)
+        m = at_last(d["overlap"], "time")
         return ((m >= THRESHOLD) & (m > d["max_other_overlap_end"].fillna(-np.inf))).mean("trial").values  # P = 1: NaN
 
     for key, ds in datasets.items():
@@ -314,12 +315,12 @@ def readout_table(datasets: dict[str, xr.Dataset]) -> str:
             for load in (0.2, 0.35, 0.5):
                 a = _nearest(sub["load"].values, load)
                 p = s.sel(beta=b, load=a)
-                m = sub["overlap"].sel(beta=b, load=a)
-                best_before_end = float(((p.peak_overlap - m.isel(time=-1)) > 0.01).mean())
+                m_end = at_last(sub["overlap"].sel(beta=b, load=a), "time")
+                best_before_end = float(((p.peak_overlap - m_end) > 0.01).mean())
                 rows.append([setting(ds, "ensemble"), f"{b:.3g}", f"{a:.2f}", f"{float(p.peak_overlap.mean()):.3f}",
-                             f"{float(p.peak_time.mean()):.1f}", f"{float(m.isel(time=-1).mean()):.3f}",
+                             f"{float(p.peak_time.mean()):.1f}", f"{float(m_end.mean()):.3f}",
                              f"{best_before_end:.2f}", f"{float(p.readout_loss_fixed.mean()):.3f}",
-                             f"{float((p.peak_overlap - m.isel(time=-1)).mean()):.3f}",
+                             f"{float((p.peak_overlap - m_end).mean()):.3f}",
                              f"{float(p.transient_only.astype(float).mean()):.2f}"])
     return markdown_table(["ensemble", "β", "α", "best overlap m*", "best step t*", "last overlap m(16)",
                            "best before the end (> 0.01)", "loss of a depth-1 reader m* − m(1)",
@@ -347,8 +348,8 @@ def continuous_table(datasets: dict[str, xr.Dataset]) -> str:
         c_cls = end_classes(cont.sel(beta=beta))
         s_cls = end_classes(sync.sel(beta=b).sel(load=cont["load"].values, method="nearest"))
         same = float((c_cls.values == s_cls.values).mean())
-        cm = cont["overlap"].sel(beta=beta).isel(time=-1)
-        sm = sync["overlap"].sel(beta=b).sel(load=cont["load"].values, method="nearest").isel(time=-1)
+        cm = at_last(cont["overlap"].sel(beta=beta), "time")
+        sm = at_last(sync["overlap"].sel(beta=b).sel(load=cont["load"].values, method="nearest"), "time")
         diff = np.abs(cm.values - sm.values)
         rows.append([f"{float(beta):.3g}", f"{same:.3f}", f"{float(np.median(diff)):.2e}", f"{float(diff.max()):.2e}",
                      f"{float(cont['effective_patterns_end'].sel(beta=beta).median()):.2f}"])

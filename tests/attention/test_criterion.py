@@ -43,7 +43,7 @@ def _planted(profile, nonretrieval, accuracy, seed=0):
                            + 0.01 * rng.standard_normal(shape + (len(profile),))),
         "model_accuracy": (("shift", "pairs", "trial"), accuracy + 0.01 * rng.standard_normal(shape)),
         "correct_nonretrieval_fraction": (("shift", "pairs", "trial"), nonretrieval + 0.01 * rng.standard_normal(shape)),
-    }, coords={"shift": shifts, "pairs": pairs})
+    }, coords={"shift": shifts, "pairs": pairs, "time": np.arange(len(profile))})   # layer labels, 0 = embedding
     ds.attrs["config"] = json.dumps({"base": {"values": 16}})
     return ds
 

@@ -30,7 +30,7 @@ def _planted(neff, overlap_end, other_end, patterns):
         "effective_patterns_end": ("trial", np.asarray(neff, float)),
         "max_other_overlap_end": ("trial", np.asarray(other_end, float)),
         "overlap": (("trial", "time"), np.stack([np.zeros(trial), np.asarray(overlap_end, float)], axis=1)),
-    }, coords={"patterns": patterns})
+    }, coords={"patterns": patterns, "time": [0.0, 1.0]})
 
 
 def test_end_classes_on_planted_states():
