@@ -33,7 +33,9 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["RecallTransformer", "Trace"]
+__all__ = ["POSITIONS", "RecallTransformer", "Trace"]
+
+POSITIONS = ("previous_token", "absolute")
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,33 @@ class RecallTransformer(nn.Module):
 
     Args (keyword-only): ``vocab_size`` (token ids incl. PAD), ``values`` (output classes), ``pad``
     (id of the padding token), ``layers``, ``heads``, ``d_model`` (divisible by ``heads``), ``d_mlp``,
-    ``seed`` (numpy seed of the weights), ``dtype``, ``device``.
+    ``seed`` (numpy seed of the weights), ``position`` (``"previous_token"``, the default: the token-shift
+    input above; ``"absolute"``: ``x_t = E[tok_t] + P[t]`` with a learned absolute positional embedding
+    ``P`` of ``max_positions`` rows, t counted from the first non-pad token, and *no* previous-token input,
+    so the key-value binding must be built by attention itself, an induction-style circuit over two
+    layers, Olsson et al. 2022), ``max_positions`` (rows of ``P``; only used with ``"absolute"``),
+    ``dtype``, ``device``.  With ``"absolute"`` the attention scores still depend only on the residual,
+    so each head's step at the query is still ``softmax(beta K q)``; but positions never reached in
+    training keep their initial (random) rows of ``P``.
     """
 
     def __init__(self, *, vocab_size: int, values: int, pad: int, layers: int = 4, heads: int = 2,
-                 d_model: int = 64, d_mlp: int = 128, seed: int = 0, dtype=torch.float32, device="cpu"):
+                 d_model: int = 64, d_mlp: int = 128, seed: int = 0, position: str = "previous_token",
+                 max_positions: int = 512, dtype=torch.float32, device="cpu"):
         super().__init__()
         if d_model % heads:
             raise ValueError(f"d_model must be divisible by heads; got d_model={d_model}, heads={heads}")
+        if position not in POSITIONS:
+            raise ValueError(f"position must be one of {POSITIONS}; got {position!r}")
+        if not isinstance(max_positions, int) or max_positions < 1:
+            raise ValueError(f"max_positions must be a positive int; got {max_positions!r}")
         self.pad, self.layers, self.heads = pad, layers, heads
+        self.position, self.max_positions = position, max_positions
         self.embed = nn.Embedding(vocab_size, d_model)
-        self.shift = nn.Embedding(vocab_size, d_model)
+        if position == "previous_token":
+            self.shift = nn.Embedding(vocab_size, d_model)
+        else:
+            self.pos = nn.Embedding(max_positions, d_model)
         self.blocks = nn.ModuleList([_Block(d_model, heads, d_mlp) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(d_model)
         self.unembed = nn.Linear(d_model, values, bias=False)
@@ -112,8 +130,15 @@ class RecallTransformer(nn.Module):
     def forward(self, tokens: torch.Tensor, pad_mask: torch.Tensor, *, record: bool = False):
         """Logits ``(B, values)`` at the last position; with ``record=True`` also a :class:`Trace`."""
         b, t = tokens.shape
-        prev = torch.cat([torch.full_like(tokens[:, :1], self.pad), tokens[:, :-1]], dim=1)
-        r = self.embed(tokens) + self.shift(prev)
+        if self.position == "previous_token":
+            prev = torch.cat([torch.full_like(tokens[:, :1], self.pad), tokens[:, :-1]], dim=1)
+            r = self.embed(tokens) + self.shift(prev)
+        else:
+            # position of a token counted from the first non-pad token (sequences are left-padded)
+            index = ((~pad_mask).long().cumsum(1) - 1).clamp_min(0)
+            if int(index.max()) >= self.max_positions:
+                raise ValueError(f"sequence longer than max_positions={self.max_positions}")
+            r = self.embed(tokens) + self.pos(index)
         causal = torch.ones(t, t, dtype=torch.bool, device=tokens.device).triu(1)
         eye = torch.eye(t, dtype=torch.bool, device=tokens.device)
         # a position always sees itself, so padding rows are never fully masked (no NaN in backward)

@@ -31,7 +31,7 @@ import xarray as xr
 from ..core.devices import resolve_device, resolve_dtype
 from ..core.validation import check_choice, check_int, check_real
 from ..hclm.flow import flat_grad, flow_terms, predicted_entropy_change
-from .model import RecallTransformer
+from .model import POSITIONS, RecallTransformer
 from .task import Vocabulary, make_batch
 
 __all__ = ["TrainConfig", "attention_entropy", "train_model", "validate_train_args"]
@@ -55,6 +55,8 @@ class TrainConfig:
     lr: float = 3e-3
     epochs: int = 15
     monitor_sequences: int = 256
+    position: str = "previous_token"
+    max_positions: int = 512
     device: str = "cpu"
     dtype: str = "float32"
 
@@ -82,6 +84,8 @@ def validate_train_args(**kwargs) -> TrainConfig:
     check_real("noise_rate", cfg.noise_rate, low=0.0, high=1.0)
     check_real("lr", cfg.lr, low=0.0, low_open=True)
     check_choice("dtype", cfg.dtype, ("float32", "float64"))
+    check_choice("position", cfg.position, POSITIONS)
+    check_int("max_positions", cfg.max_positions, minimum=1)
     resolve_device(cfg.device)
     return cfg
 
@@ -99,6 +103,7 @@ def _model(cfg: TrainConfig, seed: int) -> RecallTransformer:
     v = cfg.vocab
     return RecallTransformer(vocab_size=v.size, values=v.values, pad=v.pad, layers=cfg.layers, heads=cfg.heads,
                              d_model=cfg.d_model, d_mlp=cfg.d_mlp, seed=seed,
+                             position=cfg.position, max_positions=cfg.max_positions,
                              dtype=resolve_dtype(cfg.dtype), device=resolve_device(cfg.device))
 
 
@@ -182,5 +187,8 @@ def train_model(cfg: TrainConfig, *, seed: int) -> tuple[RecallTransformer, xr.D
     ds["train_head_entropy"] = (("epoch", "layer", "head"), head_entropy)
     ds = ds.assign_coords(layer=np.arange(1, L + 1), head=np.arange(H))
     ds.attrs["steps_per_epoch"] = per
-    ds.attrs["train_config"] = str(asdict(cfg))
+    fields = asdict(cfg)
+    if cfg.position == "previous_token":  # the record of the default model is what it was before the option
+        fields.pop("position"), fields.pop("max_positions")
+    ds.attrs["train_config"] = str(fields)
     return model, ds
