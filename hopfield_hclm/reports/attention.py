@@ -17,7 +17,7 @@ import xarray as xr
 
 from ..attention.sweep_kind import export_filter
 from ..core.windows import at_first, at_last, between, first_label
-from .builder import EXPORT_FILTERS, markdown_table, register
+from .builder import EXPORT_FILTERS, TITLES, markdown_table, register
 from .claims import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Interval, mean_interval
 
 __all__ = ["CriterionResult", "PointVerdict", "evaluate_criterion", "held_out_gap", "reading_verdict"]
@@ -29,6 +29,9 @@ FRACTION = 0.5
 TRAIN_MAX_PAIRS = 8
 
 EXPORT_FILTERS["attention"] = export_filter
+# the title of the first part's sweep (config.toml); config.absolute.toml sorts before it
+TITLES["attention"] = ("Attention in a trained recall transformer: per-layer readout and heads as "
+                       "modern-Hopfield steps")
 
 
 @dataclass(frozen=True)
@@ -408,6 +411,50 @@ def _training_section(ds: xr.Dataset) -> list[str]:
     return lines
 
 
+def _absolute_section(ds: xr.Dataset) -> list[str]:
+    """The second architecture (``config.absolute.toml``): the same criterion, verdicts and readout per layer."""
+    res = evaluate_criterion(ds)
+    counted = [p for p in res.points if p.counted]
+    n = len(counted)
+    count = lambda attr, v: sum(getattr(p, attr) == v for p in counted)  # noqa: E731
+    lines = ["## Second architecture: learned absolute positions, no previous-token input", "",
+             "`experiments/attention/config.absolute.toml` -> `data/attention-absolute.nc`: the same task, grid and "
+             "criterion (CRITERION.md, unchanged; its paragraph on this architecture was committed before this sweep "
+             "ran), with `position = \"absolute\"`: x_t = E[tok_t] + P[t], no embedding of the previous token, so "
+             "the key-value binding has to be built by attention (an induction-style circuit over two layers).", "",
+             f"- **H1**: **{res.h1}** — supported at {count('h1', SUPPORTED)}, not supported at "
+             f"{count('h1', NOT_SUPPORTED)}, inconclusive at {count('h1', INCONCLUSIVE)} of the {n} points;",
+             f"- **H2**: **{res.h2}** — supported at {count('h2', SUPPORTED)}, not supported at "
+             f"{count('h2', NOT_SUPPORTED)}, inconclusive at {count('h2', INCONCLUSIVE)} of {n};",
+             f"- **hypothesis (issue's wording): {res.hypothesis}**.", "",
+             f"Per point (mean over the {res.models} models with the 95 % t-interval, t from {res.models - 1} d.o.f.; "
+             f"chance {res.chance:.4g}):", ""]
+    rows = [[p.shift, p.pairs, "yes" if p.counted else "reference", _fmt(p.accuracy), _fmt(p.best_probe_accuracy),
+             _fmt(p.gap), p.h1, _fmt(p.nonretrieval), p.h2] for p in res.points]
+    lines.append(markdown_table(["shift", "pairs", "counted", "model accuracy", "probe accuracy (best layer)",
+                                 "held-out gap G", "H1", "correct & non-retrieval", "H2"], rows))
+    times = ds["time"].values.tolist()
+    lines += ["", "Readout overlap m(l) per layer (probe accuracy in brackets), mean over models; retrieval layer = "
+              "the layers of the models' retrieval heads:", ""]
+    rows = []
+    for shift in ds["shift"].values.tolist():
+        for pairs in ds["pairs"].values.tolist():
+            q = ds.sel(shift=shift, pairs=pairs)
+            p = q.mean("trial")
+            cells = [f"{float(p['overlap'].sel(time=t)):.3f} ({float(p['probe_accuracy'].sel(time=t)):.2f})"
+                     for t in times]
+            layers = ",".join(str(int(v)) for v in q["retrieval_layer"].values.tolist())
+            guess = (1 + (pairs - 1) / _values(ds)) / pairs
+            rows.append([shift, pairs, *cells, float(p["model_accuracy"]), guess, layers])
+    lines.append(markdown_table(["shift", "pairs", *[f"l = {t}" for t in times], "model acc.", "context guess",
+                                 "retrieval layer"], rows))
+    acc = ds["monitor_accuracy"]
+    lines += ["", "Training: monitor accuracy (training distribution, " + str(_values(ds)) + " values) at the last "
+              f"epoch {float(at_last(acc, 'epoch').mean('trial')):.3f} (per model: "
+              + ", ".join(f"{v:.3f}" for v in at_last(acc, 'epoch').values.tolist()) + ")."]
+    return lines
+
+
 @register("attention")
 def attention_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     ds = datasets[""]
@@ -423,4 +470,6 @@ def attention_body(datasets: dict[str, xr.Dataset], folder: str) -> str:
     lines += ["", "![readout](attention_readout.png)", ""] + _readout_section(ds)
     lines += ["", "![heads](attention_heads.png)", ""] + _heads_section(ds)
     lines += ["", "![training](attention_training.png)", ""] + _training_section(ds)
+    if "absolute" in datasets:
+        lines += [""] + _absolute_section(datasets["absolute"])
     return "\n".join(lines)
